@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The series' two commands (see README):
+#   bash series.sh lab    open the notebooks in JupyterLab
+#   bash series.sh test   run the whole test suite: unit tests, notebooks under nbval, browser tests
+# Both create the virtual environment .venv first when it is missing or out of date.
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${CNNLIB_VENV:-.venv}
+PY=${PYTHON:-python3}
+
+ensure_env() {
+  local stamp="$VENV/.cnnlib-stamp" want
+  want=$(cat pyproject.toml requirements.txt .ci/constraints.txt | sha256sum | cut -c1-16)
+  if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  echo "[series] creating the environment in $VENV (about a minute)"
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -r requirements.txt -c .ci/constraints.txt
+  echo "$want" > "$stamp"
+}
+
+case "${1:-}" in
+  lab)
+    ensure_env
+    exec "$VENV/bin/jupyter" lab notebooks/ ;;
+  test)
+    ensure_env
+    shift
+    export CNNLIB_QUICK=${CNNLIB_QUICK:-1}   # the suite always runs the notebooks in quick mode
+    exec "$VENV/bin/python" -m pytest tests notebooks --nbval \
+      --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 "$@" ;;
+  *)
+    echo "usage: bash series.sh lab|test [pytest args]" >&2; exit 2 ;;
+esac
