@@ -1,4 +1,47 @@
-"""cnnlib: the helper package of the CNN teaching series (from-scratch ops, models, data, training, plots, widgets, checks)."""
+"""cnnlib: the helper package of the CNN teaching series.
+
+From-scratch operations and the lecture's models are importable from the top level (`from cnnlib import corr2d`);
+the other modules load on first use: cnnlib.data, cnnlib.train, cnnlib.viz, cnnlib.widgets, cnnlib.checks,
+cnnlib.features.
+"""
+import importlib
+
+from cnnlib.models import (
+    VGG,
+    LeNet,
+    LeNetModern,
+    ResNet,
+    ResNet18,
+    Residual,
+    count_parameters,
+    init_cnn,
+    layer_summary,
+    materialize,
+    mlp_baseline,
+    vgg_block,
+)
+from cnnlib.ops import (
+    Conv2D,
+    comp_conv2d,
+    conv_matrix,
+    conv_output_shape,
+    convolve1d,
+    convolve2d,
+    corr2d,
+    corr2d_fast,
+    corr2d_multi_in,
+    corr2d_multi_in_out,
+    corr2d_multi_in_out_1x1,
+    pool2d,
+)
 from cnnlib.utils import device, mode_banner, quick_mode, set_seed
 
 __version__ = "0.1.0"
+_SUBMODULES = {"ops", "models", "utils", "data", "train", "viz", "widgets", "checks", "features"}
+
+
+def __getattr__(name: str):
+    """Import a submodule on first use, so `import cnnlib` stays fast (no torchvision, no ipywidgets)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"cnnlib.{name}")
+    raise AttributeError(f"module 'cnnlib' has no attribute {name!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -329,7 +330,7 @@ class ResNet(nn.Module):
 class ResNet18(ResNet):
     """ResNet-18 of the notes: ResNet(((2, 64), (2, 128), (2, 256), (2, 512)), num_classes)."""
 
-    def __init__(self, num_classes: int = 10, **kwargs) -> None:
+    def __init__(self, num_classes: int = 10, **kwargs: Any) -> None:
         super().__init__(((2, 64), (2, 128), (2, 256), (2, 512)), num_classes, **kwargs)
 
 

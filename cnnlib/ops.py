@@ -56,8 +56,8 @@ def _check_tensor(X: object, name: str, ndim: int, layout: str, at_least: bool =
                         f"convert it with {name}.float()")
     shape = tuple(X.shape)
     if (X.ndim < ndim) if at_least else (X.ndim != ndim):
-        need = f"at least {ndim}" if at_least else f"{ndim}"
-        msg = f"{name} must have {need} dimensions {layout}, got shape {shape} ({X.ndim}-D)"
+        need = ("at least " if at_least else "") + f"{ndim} dimension" + ("s" if ndim > 1 else "")
+        msg = f"{name} must have {need} {layout}, got shape {shape} ({X.ndim}-D)"
         if X.ndim < ndim:
             msg += f"; add the missing ones, e.g. {name}.reshape{(1,) * (ndim - X.ndim) + shape}"
         elif all(s == 1 for s in shape[:X.ndim - ndim]):
@@ -211,7 +211,7 @@ def corr2d_multi_in_out_1x1(X: Tensor, K: Tensor) -> Tensor:
 
 def pool2d(X: Tensor, pool_size: IntOrPair, mode: str = "max", padding: IntOrPair = 0,
            stride: IntOrPair = 1) -> Tensor:
-    """Max or average pooling of the last two dims of X (..., H, W) -> (..., out_h, out_w); stride 1 as in the lecture."""
+    """Max or average pooling of the last two dims of X (..., H, W) -> (..., out_h, out_w); stride 1 as in the notes."""
     _check_tensor(X, "X", 2, "(..., H, W)", at_least=True)
     if not isinstance(mode, str):
         raise TypeError(f"mode must be the string 'max' or 'avg', got {type(mode).__name__} {mode!r}")

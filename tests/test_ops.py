@@ -17,8 +17,17 @@ from cnnlib.ops import (
     corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1, pool2d,
 )
 
-N_CASES = 120  # random cases per op; the claim is "at least 100"
+N_CASES = 110  # random cases per op; the claim is "at least 100"
 TOL = dict(rtol=1e-12, atol=1e-12)  # float64: only summation order may differ from PyTorch
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    """Tiny tensors: one thread is faster than two fighting over a busy CPU; restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def close(ours: torch.Tensor, ref: torch.Tensor, case: object = "") -> None:
@@ -378,7 +387,9 @@ def test_conv_matrix_transposed_is_conv_transpose2d():
 def test_conv2d_module_matches_f_conv2d_with_gradients():
     set_seed(0)
     g = torch.Generator().manual_seed(18)
-    for case in random_cases(seed=18, n=20):
+    for case in random_cases(seed=18, n=40)[:20]:
+        if case.kernel[0] > case.H or case.kernel[1] > case.W:  # Conv2D has no padding
+            continue
         conv = Conv2D(case.kernel).double()
         X = randn(g, case.H, case.W)
         Y = conv(X)
