@@ -90,7 +90,9 @@ def missing_files(name: str, root: Optional[PathLike] = None) -> list[Path]:
     """The files of dataset `name` that are not (yet) under the data root; [] when it is complete."""
     info = dataset_info(name)
     folder = data_root(root) / info.folder
-    return [folder / f for f in info.files if not (folder / f).is_file()]
+    def present(f: str) -> bool:  # a .gz download also counts when only its unpacked file is there
+        return (folder / f).is_file() or (f.endswith(".gz") and (folder / f[:-3]).is_file())
+    return [folder / f for f in info.files if not present(f)]
 
 
 def _snapshot(paths: list[Path]) -> set[Path]:
@@ -119,19 +121,32 @@ def _torchvision_dataset(name: str, train: bool, root: Optional[PathLike]):
     info, root = dataset_info(name), data_root(root)
     top = info.folder.split("/")[0]
     ours = [root / top, root / "cifar-10-python.tar.gz"]  # what a download may create
+    missing = missing_files(name, root)
     root_existed = root.exists()
     before = _snapshot(ours)
+    dataset_class = getattr(torchvision.datasets, info.torchvision_class)
+    if not missing:
+        try:
+            return dataset_class(root=str(root), train=train)  # files there: skip download()'s extra md5 pass
+        except Exception:
+            pass  # e.g. MNIST .gz files not unpacked yet: download=True unpacks them (or explains below)
     try:
-        return getattr(torchvision.datasets, info.torchvision_class)(root=str(root), train=train, download=True)
-    except (OSError, RuntimeError) as e:  # URLError is an OSError; torchvision wraps others in RuntimeError
+        return dataset_class(root=str(root), train=train, download=True)  # no network when the files are there
+    except BaseException as e:  # also Ctrl-C during a download: remove what this attempt wrote
         _remove_new(ours, before)
         if not root_existed and root.is_dir() and not any(root.iterdir()):
             root.rmdir()
-        expected = ", ".join(info.files)
+        if not isinstance(e, Exception):  # Ctrl-C stays Ctrl-C
+            raise
+        reason = f"{type(e).__name__}: {(str(e).strip() or 'no details').splitlines()[0]}"
+        if not missing:
+            raise DataNotFoundError(
+                f"{info.title} files in {root / info.folder} are there but could not be read or verified "
+                f"({reason}); they may be corrupted: delete {root / top} and run again to download them afresh."
+            ) from e
         raise DataNotFoundError(
-            f"{info.title} is not in {root / info.folder} and could not be downloaded "
-            f"({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else 'no details'}).\n"
-            f"Expected files in {root / info.folder}/: {expected}.\n"
+            f"{info.title} is not in {root / info.folder} and could not be downloaded ({reason}).\n"
+            f"Expected files in {root / info.folder}/: {', '.join(info.files)}.\n"
             f"Fix: connect to the internet and run again (it downloads once), or copy those files there, "
             f"or point ${DATA_ENV} (or root=...) at a folder that already holds them. "
             f"Nothing was left half-written.") from e
@@ -149,15 +164,12 @@ def _raw_tensors(name: str, train: bool, root: Optional[PathLike]) -> tuple[torc
 def channel_stats(name: str, root: Optional[PathLike] = None) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-channel mean and std of the training split, pixels scaled to [0, 1] (the numbers in DATASETS)."""
     X, _ = _raw_tensors(name, True, root)  # (N, C, H, W) uint8
-    total = torch.zeros(X.shape[1], dtype=torch.float64)
-    total_sq = torch.zeros_like(total)
-    for chunk in X.split(5000):  # float64 in chunks: exact enough, little memory
-        chunk = chunk.to(torch.float64) / 255
-        total += chunk.sum(dim=(0, 2, 3))
-        total_sq += (chunk ** 2).sum(dim=(0, 2, 3))
-    count = X.shape[0] * X.shape[2] * X.shape[3]
-    mean = total / count
-    std = (total_sq / count - mean ** 2).sqrt()
+    levels = torch.arange(256, dtype=torch.float64) / 255                       # (256,) pixel values in [0, 1]
+    counts = torch.stack([torch.bincount(X[:, c].flatten(), minlength=256)     # (C, 256) exact histogram
+                          for c in range(X.shape[1])]).to(torch.float64)
+    n = counts.sum(dim=1)                                                       # (C,)
+    mean = (counts * levels).sum(dim=1) / n
+    std = ((counts * (levels - mean[:, None]) ** 2).sum(dim=1) / n).sqrt()      # population std
     return tuple(mean.tolist()), tuple(std.tolist())
 
 
@@ -198,11 +210,12 @@ def stratified_subset(X: torch.Tensor, y: torch.Tensor, n: int, seed: int = 0) -
     _check_pair(X, y)
     if n >= len(X):
         return X, y
-    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed)).to(y.device)
     classes = y.unique()
     per_class = -(-n // len(classes))  # ceil
     picks = torch.cat([perm[y[perm] == c][:per_class] for c in classes])
-    picks = picks[torch.randperm(len(picks), generator=torch.Generator().manual_seed(seed))][:n].sort().values
+    picks = picks[torch.randperm(len(picks), generator=torch.Generator().manual_seed(seed)).to(y.device)]
+    picks = picks[:n].sort().values
     return X[picks], y[picks]
 
 
@@ -334,12 +347,13 @@ def prepare_test_root(src: PathLike, dst: PathLike) -> Path:
     sibling folder and renames it at the end, so an interrupted build never looks complete.
     """
     src, dst = Path(src), Path(dst)
-    if _root_complete(dst):
-        return dst
     if not src.is_dir():
         raise FileNotFoundError(f"no dataset copies in {src}")
+    if _root_complete(src, dst):
+        return dst
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=dst.name + ".building-", dir=dst.parent))
+    tmp.chmod(0o755)
     try:
         for info in DATASETS.values():
             if info.torchvision_class in ("FashionMNIST", "MNIST") and (src / info.folder).is_dir():
@@ -355,17 +369,27 @@ def prepare_test_root(src: PathLike, dst: PathLike) -> Path:
                     tar.extractall(tmp, filter="data")
                 else:
                     tar.extractall(tmp)
-        if dst.exists() and not _root_complete(dst):
-            shutil.rmtree(dst)  # an old incomplete root
+        (tmp / _MARKER).write_text("built by cnnlib.data.prepare_test_root; safe to delete\n")
+        if dst.exists() and not _root_complete(src, dst):
+            if not (dst / _MARKER).is_file():
+                raise FileExistsError(f"{dst} exists but lacks some datasets and was not built by "
+                                      f"prepare_test_root; delete it or choose another folder")
+            shutil.rmtree(dst)  # an incomplete root of ours (files deleted since): rebuild it
         try:
             os.rename(tmp, dst)
         except OSError:  # another process finished first: use theirs
-            if not _root_complete(dst):
+            if not _root_complete(src, dst):
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dst
 
 
-def _root_complete(root: Path) -> bool:
-    return all(not missing_files(name, root) for name in DATASETS)
+_MARKER = ".cnnlib-test-root"
+
+
+def _root_complete(src: Path, root: Path) -> bool:
+    """True when `root` holds every dataset that `src` has a copy of."""
+    def in_src(info: DatasetInfo) -> bool:
+        return (src / info.folder).is_dir() or (src / (info.folder + ".tar.xz")).is_file()
+    return all(not missing_files(name, root) for name, info in DATASETS.items() if in_src(info))

@@ -1,0 +1,551 @@
+"""Plots of the series: each function takes data and returns a matplotlib Figure (object API, no global state)."""
+from __future__ import annotations
+
+import math
+from typing import Optional, Union
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+
+def plot_history(history, title: Optional[str] = None) -> Figure:
+    """Loss and accuracy per epoch, training and validation side by side; `history` is a History or its dict."""
+    h = history.to_dict() if hasattr(history, "to_dict") else history
+    if not isinstance(h, dict) or not {"epoch", "train_loss", "train_acc", "val_loss", "val_acc"} <= set(h):
+        raise TypeError("plot_history expects the History returned by cnnlib.train.fit (or History.to_dict()), "
+                        f"got {type(history).__name__}")
+    if len(h["epoch"]) == 0:
+        raise ValueError("the history is empty: train for at least one epoch first")
+    epochs = [e + 1 for e in h["epoch"]]  # epochs count from 1 on the axis
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    for ax, metric, label in ((ax_loss, "loss", "loss (cross-entropy)"), (ax_acc, "acc", "accuracy")):
+        ax.plot(epochs, h[f"train_{metric}"], "o-", label=f"train {metric}")
+        if not all(_is_nan(v) for v in h[f"val_{metric}"]):
+            ax.plot(epochs, h[f"val_{metric}"], "s--", label=f"validation {metric}")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
+        ax.set_ylabel(label)
+        ax.set_title(f"{label} per epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    ax_acc.set_ylim(0, 1)
+    fig.suptitle(title or "Training history")
+    return fig
+
+
+def _is_nan(v: Union[float, int]) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+# ---- 06-09 ----
+# Looking inside trained networks: images, feature maps, filters, confusion matrix, gradient norms, shifts.
+
+def to_image(x, mean: Optional[tuple] = None, std: Optional[tuple] = None):
+    """A normalised image tensor (C, H, W) -> an array for imshow: (H, W) for grey, (H, W, 3) in [0, 1] for colour."""
+    import torch  # deferred like the rest of viz: plotting needs no torch at import time
+
+    x = x.detach().cpu().float()
+    if x.dim() != 3:
+        raise ValueError(f"to_image expects one image (C, H, W), got shape {tuple(x.shape)}")
+    if mean is not None and std is not None:
+        x = x * torch.tensor(std).view(-1, 1, 1) + torch.tensor(mean).view(-1, 1, 1)  # undo the normalisation
+    if x.shape[0] == 1:
+        return x[0].numpy()
+    return x.permute(1, 2, 0).clamp(0, 1).numpy()  # (H, W, C)
+
+
+def _grid(n: int, max_cols: int = 8) -> tuple[int, int]:
+    cols = min(n, max_cols)
+    return math.ceil(n / cols), cols
+
+
+def plot_image_grid(images, titles: Optional[list] = None, mean: Optional[tuple] = None,
+                    std: Optional[tuple] = None, max_cols: int = 8, title: Optional[str] = None) -> Figure:
+    """A grid of images (N, C, H, W) with one title each (e.g. 'true: Shirt / predicted: Coat 97%')."""
+    n = len(images)
+    if n == 0:
+        raise ValueError("plot_image_grid needs at least one image")
+    rows, cols = _grid(n, max_cols)
+    fig = Figure(figsize=(1.6 * cols, 1.9 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(to_image(images[i], mean, std), cmap="gray")
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_confusion_matrix(cm, classes: list, title: str = "Confusion matrix (test set)") -> Figure:
+    """Counts (K, K), row = true class, column = predicted class; each cell shows its count, rows shaded by share."""
+    import torch
+
+    cm = torch.as_tensor(cm).cpu()
+    share = cm.float() / cm.sum(dim=1, keepdim=True).clamp(min=1)  # fraction of each true class
+    K = len(classes)
+    fig = Figure(figsize=(1.2 + 0.62 * K, 0.8 + 0.55 * K), layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(share.numpy(), cmap="Blues", vmin=0, vmax=1)
+    for i in range(K):
+        for j in range(K):
+            ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=7,
+                    color="white" if share[i, j] > 0.5 else "black")
+    ax.set_xticks(range(K), classes, rotation=45, ha="right")
+    ax.set_yticks(range(K), classes)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label="fraction of the true class")
+    return fig
+
+
+def plot_feature_maps(image, maps, layer: str, mean: Optional[tuple] = None, std: Optional[tuple] = None,
+                      image_title: str = "input image", max_maps: int = 64, max_cols: int = 8) -> Figure:
+    """The input image, then every channel of one layer's output `maps` (C, H, W) on one shared colour scale."""
+    maps = maps.detach().cpu().float()[:max_maps]
+    C = len(maps)
+    rows, cols = _grid(C, max_cols)
+    lo, hi = maps.min().item(), maps.max().item()
+    signed = lo < 0 < hi
+    vmax = max(abs(lo), abs(hi), 1e-12)
+    cmap, vmin, vmax = ("RdBu_r", -vmax, vmax) if signed else ("viridis", min(lo, 0.0), max(hi, 1e-12))
+    fig = Figure(figsize=(2.4 + 1.35 * cols, 0.9 + 1.35 * rows), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=[2.2, 1.35 * cols])
+    ax = left.subplots()
+    ax.imshow(to_image(image, mean, std), cmap="gray")
+    ax.set_title(image_title, fontsize=9)
+    ax.axis("off")
+    axes = right.subplots(rows, cols, squeeze=False)
+    im = None
+    for c, a in enumerate(axes.flat):
+        a.axis("off")
+        if c < C:
+            im = a.imshow(maps[c].numpy(), cmap=cmap, vmin=vmin, vmax=vmax)
+            a.set_title(f"channel {c}", fontsize=7)
+    right.colorbar(im, ax=axes, shrink=0.8, label="activation")
+    right.suptitle(f"output of layer {layer}: {C} channels of {maps.shape[1]}x{maps.shape[2]}", fontsize=10)
+    return fig
+
+
+def plot_filters(weight, title: str = "Learned first-layer filters", max_cols: int = 8) -> Figure:
+    """Conv weights (C_out, C_in, kh, kw): grey filters on a signed colour scale; RGB filters rescaled to [0, 1]."""
+    w = weight.detach().cpu().float()
+    C_out, C_in = w.shape[:2]
+    rows, cols = _grid(C_out, max_cols)
+    fig = Figure(figsize=(1.2 + 1.2 * cols, 0.7 + 1.25 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    vmax = w.abs().max().item() or 1.0
+    im = None
+    for c, a in enumerate(axes.flat):
+        a.axis("off")
+        if c >= C_out:
+            continue
+        if C_in == 3:  # colour filter: show which colours it responds to
+            f = w[c]
+            f = (f - f.min()) / (f.max() - f.min() + 1e-12)
+            a.imshow(f.permute(1, 2, 0).numpy())
+        else:
+            im = a.imshow(w[c, 0].numpy(), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        a.set_title(f"filter {c}", fontsize=7)
+    if im is not None:
+        fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
+    fig.suptitle(title + ("" if C_in != 3 else " (each rescaled to [0, 1])"))
+    return fig
+
+
+def plot_grad_norms(norms: dict, title: str = "Gradient norm per layer (one batch)") -> Figure:
+    """Bars of |dL/dW| per weight layer for each model: norms = {model name: [(layer name, norm), ...]}."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax = fig.subplots()
+    k = len(norms)
+    width = 0.8 / k
+    for i, (name, rows) in enumerate(norms.items()):
+        xs = [j + (i - (k - 1) / 2) * width for j in range(len(rows))]
+        ax.bar(xs, [v for _, v in rows], width=width, label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("weight layer (input side on the left, output on the right)")
+    ax.set_ylabel("gradient norm (log scale)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend()
+    return fig
+
+
+def plot_histories(histories: dict, title: str = "Training curves") -> Figure:
+    """Several training runs on one pair of axes: training loss and validation accuracy per epoch."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    for name, history in histories.items():
+        h = history.to_dict() if hasattr(history, "to_dict") else history
+        epochs = [e + 1 for e in h["epoch"]]
+        ax_loss.plot(epochs, h["train_loss"], "o-", label=name)
+        acc = h["val_acc"] if not all(_is_nan(v) for v in h["val_acc"]) else h["train_acc"]
+        ax_acc.plot(epochs, acc, "o-", label=name)
+    for ax, label in ((ax_loss, "training loss (cross-entropy)"), (ax_acc, "validation accuracy")):
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
+        ax.set_ylabel(label)
+        ax.set_title(f"{label} per epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    return fig
+
+
+def plot_shift_accuracy(shifts: list, accuracies: dict, title: str = "Accuracy on shifted test images") -> Figure:
+    """Test accuracy against the shift (pixels right and down) for each model: accuracies = {name: [acc, ...]}."""
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    for name, accs in accuracies.items():
+        ax.plot(list(shifts), accs, "o-", label=name)
+    ax.set_xlabel("shift of the test images (pixels right and down)")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1)
+    ax.set_xticks(list(shifts))
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+# ---- 04-05 ----
+# Channels (04) and pooling (05): worked examples drawn as annotated matrices, the widgets' pictures, shift tolerance.
+
+CHANNEL_NAMES = ("red", "green", "blue")
+
+
+def _matrix(ax, M, title: str) -> None:
+    """A small matrix M (h, w) as a heat map with every value written in its cell (row i down, column j across)."""
+    M = M.detach().cpu().float()
+    lim = M.abs().max().item() or 1.0
+    ax.imshow(M.numpy(), cmap="Blues", vmin=0, vmax=1.6 * lim)  # light blues: the numbers stay readable
+    for i, row in enumerate(M.tolist()):
+        for j, v in enumerate(row):
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=10)
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks(range(M.shape[1]))
+    ax.set_yticks(range(M.shape[0]))
+    ax.set_xlabel("column j")
+    ax.set_ylabel("row i")
+
+
+def plot_matrices(matrices: dict, title: Optional[str] = None) -> Figure:
+    """Small matrices side by side, every value written in its cell: matrices = {title: (h, w) tensor}."""
+    fig = Figure(figsize=(2.8 * len(matrices), 2.9), layout="constrained")
+    axes = fig.subplots(1, len(matrices), squeeze=False)[0]
+    for ax, (name, M) in zip(axes, matrices.items()):
+        _matrix(ax, M, name)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_multi_in(X, K) -> Figure:
+    """X (C, H, W), K (C, kh, kw): one row per input channel (input X[c], kernel K[c], X[c] ⋆ K[c]) and the sum Y."""
+    from cnnlib.ops import corr2d
+
+    C = X.shape[0]
+    parts = [corr2d(x, k) for x, k in zip(X, K)]  # C maps, each (out_h, out_w)
+    fig = Figure(figsize=(11, 2.6 * C), layout="constrained")
+    axes = fig.subplots(C, 4, squeeze=False)
+    for c in range(C):
+        _matrix(axes[c, 0], X[c], f"input X[{c}]")
+        _matrix(axes[c, 1], K[c], f"kernel K[{c}]")
+        _matrix(axes[c, 2], parts[c], rf"$X[{c}] \star K[{c}]$")
+        axes[c, 3].axis("off")
+    axes[0, 3].axis("on")
+    _matrix(axes[0, 3], sum(parts), "output $Y = " + " + ".join(rf"X[{c}] \star K[{c}]" for c in range(C)) + "$")
+    fig.suptitle("Multiple input channels: correlate each channel with its own kernel slice, then add")
+    return fig
+
+
+def plot_channels(X, K, Y, names) -> Figure:
+    """RGB input X (3, H, W), kernels K (Co, 3, kh, kw), outputs Y (Co, H', W'), one name per output channel.
+
+    Top row: the photo and its channels. Then one row per output channel o: the kernel slices K[o, c], each under
+    the input channel c it is applied to, and the output Y[o] = sum over c of X[c] ⋆ K[o, c].
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+
+    c_o, c_i = K.shape[:2]
+    fig = Figure(figsize=(2.3 * (c_i + 2), 2.3 * (1 + c_o)), layout="constrained")
+    axes = fig.subplots(1 + c_o, c_i + 2, squeeze=False, gridspec_kw={"width_ratios": [1] * (c_i + 1) + [1.25]})
+    axes[0, 0].imshow(X.permute(1, 2, 0).clamp(0, 1).numpy())  # (H, W, 3) for imshow
+    axes[0, 0].set_title(f"input X (RGB photo)\nshape {tuple(X.shape)}", fontsize=9)
+    for c in range(c_i):
+        colour = CHANNEL_NAMES[c] if c < 3 else "white"
+        cmap = LinearSegmentedColormap.from_list(f"black-{colour}", ["black", colour])  # 0 black, 1 full colour
+        axes[0, c + 1].imshow(X[c].numpy(), cmap=cmap, vmin=0, vmax=1)
+        axes[0, c + 1].set_title(f"input channel X[{c}]" + (f" ({colour})" if c < 3 else ""), fontsize=9)
+    axes[0, -1].axis("off")
+    axes[0, -1].text(0.5, 0.5, "each output channel o:\n" + r"$Y[o] = \sum_c X[c] \star K[o, c]$",
+                     ha="center", va="center", fontsize=10, transform=axes[0, -1].transAxes)
+    for o in range(c_o):
+        row = axes[1 + o]
+        row[0].axis("off")
+        row[0].text(0.5, 0.5, f"output channel {o}:\n{names[o]}", ha="center", va="center", fontsize=10,
+                    transform=row[0].transAxes)
+        lim = K[o].abs().max().item() or 1.0
+        for c in range(c_i):
+            row[c + 1].imshow(K[o, c].numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
+            for i, values in enumerate(K[o, c].tolist()):
+                for j, v in enumerate(values):
+                    row[c + 1].text(j, i, f"{v + 0.0:.2g}", ha="center", va="center", fontsize=8,
+                                    color="white" if abs(v) > 0.6 * lim else "black")
+            row[c + 1].set_title(f"kernel slice K[{o}, {c}]", fontsize=9)
+        y = Y[o]
+        if y.min() < 0:  # signed output: white 0, red positive, blue negative
+            ylim = y.abs().max().item() or 1.0
+            im = row[-1].imshow(y.numpy(), cmap="RdBu_r", vmin=-ylim, vmax=ylim)
+        else:
+            im = row[-1].imshow(y.numpy(), cmap="gray")
+        row[-1].set_title(f"output Y[{o}], shape {tuple(y.shape)}", fontsize=9)
+        fig.colorbar(im, ax=row[-1], fraction=0.046, pad=0.04)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig
+
+
+def plot_pooling(X, Y, pool_size: int, stride: int, padding: int = 0, mode: str = "max") -> Figure:
+    """Grey input X (H, W) in [0, 1] beside its pooled output Y (out_h, out_w), both at the input's pixel scale.
+
+    The first pooling windows are outlined on the input (red, then orange and yellow one stride further).
+    """
+    from matplotlib.patches import Rectangle
+    from matplotlib.ticker import MaxNLocator
+
+    H, W = X.shape
+    out_h, out_w = Y.shape
+    fig = Figure(figsize=(9, 4.4), layout="constrained")
+    ax_in, ax_out = fig.subplots(1, 2)
+    ax_in.imshow(X.numpy(), cmap="gray", vmin=0, vmax=1)
+    if padding:
+        ax_in.add_patch(Rectangle((-0.5 - padding, -0.5 - padding), W + 2 * padding, H + 2 * padding,
+                                  fill=False, ls="--", lw=1.5, color="tab:blue"))
+    starts = [(0, 0)] + [(0, 1)] * (out_w > 1) + [(1, 0)] * (out_h > 1)  # output pixels whose windows we draw
+    for (i, j), colour in zip(starts, ("red", "orange", "yellow")):
+        ax_in.add_patch(Rectangle((j * stride - padding - 0.5, i * stride - padding - 0.5), pool_size, pool_size,
+                                  fill=False, lw=2, color=colour))
+    ax_in.set_title(f"input X: {H}×{W}" + (f" (+ padding {padding}, dashed blue)" if padding else "")
+                    + f"\nred: the first {pool_size}×{pool_size} window; orange, yellow: the next ones", fontsize=9)
+    ax_out.imshow(Y.numpy(), cmap="gray", vmin=0, vmax=1)
+    ax_out.set_title(f"output: {mode} pooling {pool_size}×{pool_size}, stride {stride}, padding {padding}\n"
+                     f"{out_h}×{out_w}, drawn at the input's pixel scale", fontsize=9)
+    size = max(H, W, out_h, out_w) + padding
+    for ax in (ax_in, ax_out):
+        ax.set_xlim(-1 - padding, size)
+        ax.set_ylim(size, -1 - padding)
+        ax.set_facecolor("#f0f0f0")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # pixel indices, never 2.5
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("column j")
+        ax.set_ylabel("row i")
+    return fig
+
+
+def plot_shift_tolerance(changes: dict, maps: dict) -> Figure:
+    """Bars: relative change of each feature after a one-pixel shift (changes = {name: value}); then the
+    difference maps (maps = {title: (h, w) tensor}) on one shared, signed colour scale."""
+    fig = Figure(figsize=(4.5 + 3.2 * len(maps), 3.6), layout="constrained")
+    axes = fig.subplots(1, 1 + len(maps), gridspec_kw={"width_ratios": [1.5] + [1] * len(maps)})
+    names, values = list(changes), list(changes.values())
+    bars = axes[0].bar(names, values, color=["tab:red"] + ["tab:blue"] * (len(values) - 1))
+    axes[0].bar_label(bars, fmt="%.2f")
+    axes[0].set_ylim(0, 1.15 * max(values))
+    axes[0].set_ylabel("relative change ‖F(shifted) − F‖ / ‖F‖")
+    axes[0].set_title("How much a 1-pixel shift\nchanges the features", fontsize=10)
+    axes[0].tick_params(axis="x", labelrotation=30)
+    lim = max(D.abs().max().item() for D in maps.values()) or 1.0
+    im = None
+    for ax, (title, D) in zip(axes[1:], maps.items()):
+        im = ax.imshow(D.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("column j")
+        ax.set_ylabel("row i")
+    fig.colorbar(im, ax=list(axes[1:]), shrink=0.8, label="F(shifted) − F")
+    return fig
+
+
+# ---- 01-03 ----
+# Pictures of notebooks 01-03: images with colour bars, the convolution matrix, every sliding-window position.
+# (Imports kept inside this section because several authors edit this file at once.)
+import numpy as np  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+
+def _as_array(A: object) -> np.ndarray:
+    """A 2-D tensor or array as a float NumPy array (detached, on the CPU)."""
+    if hasattr(A, "detach"):
+        A = A.detach().cpu()
+    A = np.asarray(A, dtype=float)
+    if A.ndim != 2:
+        raise ValueError(f"expected a 2-D image (H, W), got shape {A.shape}")
+    return A
+
+
+def _draw_image(fig: Figure, ax, A: np.ndarray, title: str, annotate: bool) -> None:
+    """One image: grey when all values are >= 0, red (+) / blue (-) centred at 0 when signed; with a colour bar."""
+    signed = bool((A < 0).any())
+    extend = "neither"
+    if signed:
+        m = float(np.abs(A).max())
+        if A.size > 1000:  # big images: let the 1 % strongest values saturate, so weak edges stay visible
+            robust = float(np.percentile(np.abs(A), 99))
+            if 0 < robust < m:
+                m, extend = robust, "both"
+        im = ax.imshow(A, cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
+    else:
+        lo, hi = float(A.min()), float(A.max())
+        im = ax.imshow(A, cmap="gray", vmin=min(lo, 0.0), vmax=hi if hi > min(lo, 0.0) else 1.0,
+                       interpolation="nearest")
+    fig.colorbar(im, ax=ax, shrink=0.8, extend=extend, label="value (red +, blue −)" if signed else "value")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("column j")
+    ax.set_ylabel("row i")
+    h, w = A.shape
+    if max(h, w) <= 12:
+        ax.set_xticks(range(w))
+        ax.set_yticks(range(h))
+    if annotate:
+        lo, hi = im.get_clim()
+        for (i, j), v in np.ndenumerate(A):
+            shade = (v - lo) / (hi - lo) if hi > lo else 0.5
+            dark = shade > 0.75 or shade < 0.25 if signed else shade < 0.5
+            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
+
+
+def plot_panels(panels: dict, title: Optional[str] = None, annotate_max: int = 64,
+                widths: Optional[list] = None, height: float = 3.4) -> Figure:
+    """A row of images {title: 2-D tensor}, each with a colour bar; arrays of at most annotate_max numbers show them.
+
+    Non-negative images are grey, signed ones red (+) / blue (−) centred at 0; `widths` are relative panel widths.
+    """
+    if not isinstance(panels, dict) or not panels:
+        raise TypeError("plot_panels expects a non-empty dict {title: 2-D tensor}")
+    arrays = {name: _as_array(A) for name, A in panels.items()}
+    widths = list(widths) if widths is not None else [1.0] * len(arrays)
+    if len(widths) != len(arrays):
+        raise ValueError(f"got {len(widths)} widths for {len(arrays)} panels")
+    fig = Figure(figsize=(height * sum(widths), height), layout="constrained")
+    axes = fig.subplots(1, len(arrays), squeeze=False, gridspec_kw={"width_ratios": widths})[0]
+    for ax, (name, A) in zip(axes, arrays.items()):
+        _draw_image(fig, ax, A, name, annotate=A.size <= annotate_max)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_conv_matrix(K: object, W: object, input_shape: tuple, output_shape: tuple,
+                     title: Optional[str] = None) -> Figure:
+    """The kernel K next to its dense matrix W (out_h*out_w, H*W); zeros white, each kernel entry one colour."""
+    K, W = _as_array(K), _as_array(W)
+    signed = bool((K < 0).any())
+    m = float(np.abs(K).max()) or 1.0
+    cmap, vmin, vmax = ("RdBu_r", -m, m) if signed else ("viridis", float(K.min()), m)
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    ax_k, ax_w = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 3.2]})
+    ax_k.imshow(K, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    for (i, j), v in np.ndenumerate(K):
+        ax_k.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=9, color="white")
+    ax_k.set_title(f"kernel K ({K.shape[0]}×{K.shape[1]}): {K.size} shared weights", fontsize=10)
+    ax_k.set_xlabel("column")
+    ax_k.set_ylabel("row")
+    ax_k.set_xticks(range(K.shape[1]))
+    ax_k.set_yticks(range(K.shape[0]))
+    im = ax_w.imshow(np.ma.masked_equal(W, 0.0), cmap=cmap, vmin=vmin, vmax=vmax,
+                     interpolation="nearest", aspect="auto")
+    ax_w.set_facecolor("white")
+    (H, W_in), (out_h, out_w) = input_shape, output_shape
+    for c in range(W_in, H * W_in, W_in):  # one block of columns per input row
+        ax_w.axvline(c - 0.5, color="0.8", lw=0.6)
+    for r in range(out_w, out_h * out_w, out_w):  # one block of rows per output row
+        ax_w.axhline(r - 0.5, color="0.8", lw=0.6)
+    fig.colorbar(im, ax=ax_w, shrink=0.9, label="weight (= a kernel entry; white = 0)")
+    nonzero = int((W != 0).sum())
+    ax_w.set_title(f"W: {W.shape[0]}×{W.shape[1]} = {W.size} weights, {nonzero} nonzero "
+                   f"({1 - nonzero / W.size:.0%} zeros)", fontsize=10)
+    ax_w.set_xlabel(f"input pixel: index into X.flatten() (X is {H}×{W_in})")
+    ax_w.set_ylabel(f"output pixel: index into Y.flatten()\n(Y is {out_h}×{out_w})")
+    fig.suptitle(title or "flatten(Y) = W @ flatten(X): every row of W is the kernel, slid to its window")
+    return fig
+
+
+def plot_windows(view: dict, max_tiles: int = 8) -> Figure:
+    """Every window position of a convolution (the dict from cnnlib.widgets.sliding_windows) over the padded input."""
+    coverage = np.asarray(view["coverage"], dtype=float)  # (Hp, Wp) windows reading each cell
+    is_pad = np.asarray(view["is_padding"], dtype=bool)  # (Hp, Wp)
+    (H, W), (kh, kw) = view["input_size"], view["kernel_size"]
+    (ph, pw), (sh, sw) = view["padding"], view["stride"]
+    (out_h, out_w), windows = view["output_shape"], view["windows"]
+    Hp, Wp = coverage.shape
+    fig = Figure(figsize=(12, 5.2), layout="constrained")
+    ax_in, ax_out = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
+
+    # Left: the padded input; each number says how many windows read that cell.
+    im = ax_in.imshow(np.ma.masked_where(is_pad, coverage), cmap="Blues", vmin=0,
+                      vmax=max(coverage.max(), 1), interpolation="nearest")
+    for r, c in zip(*np.nonzero(is_pad)):
+        ax_in.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="0.88", hatch="///",
+                                  edgecolor="0.6", lw=0))
+    if Hp * Wp <= 400:
+        for (r, c), v in np.ndenumerate(coverage):
+            ax_in.text(c, r, f"{int(v)}", ha="center", va="center", fontsize=7,
+                       color="white" if v > 0.6 * coverage.max() else "black")
+    ax_in.set_xticks(np.arange(-0.5, Wp), minor=True)
+    ax_in.set_yticks(np.arange(-0.5, Hp), minor=True)
+    ax_in.grid(which="minor", color="0.75", lw=0.5)
+    ax_in.tick_params(which="minor", length=0)
+    ax_in.add_patch(Rectangle((pw - 0.5, ph - 0.5), W, H, fill=False, edgecolor="black", lw=2,
+                              label=f"input X ({H}×{W})"))
+    styles = [((0, 0), "-", "tab:red", "window of Y[0, 0]"),
+              ((0, 1), "--", "tab:orange", f"window of Y[0, 1]: {sw} to the right"),
+              ((1, 0), ":", "tab:purple", f"window of Y[1, 0]: {sh} down")]
+    for (i, j), ls, color, label in styles:
+        if i < out_h and j < out_w:
+            r, c = windows[i * out_w + j]
+            ax_in.add_patch(Rectangle((c - 0.5, r - 0.5), kw, kh, fill=False, edgecolor=color, lw=2.5,
+                                      ls=ls, label=label))
+    ax_in.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, ncol=2, frameon=False)
+    bar = fig.colorbar(im, ax=ax_in, shrink=0.75, label="windows reading this input cell")
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
+    ax_in.set_title(f"input {H}×{W}, padded by ({ph}, {pw}) → {Hp}×{Wp} (hatched = padding zeros)\n"
+                    f"kernel {kh}×{kw}, stride ({sh}, {sw})", fontsize=10)
+    ax_in.set_xlabel("column of the padded input")
+    ax_in.set_ylabel("row of the padded input")
+
+    # Right: one tile per output cell Y[i, j], showing the window (red) that computes it.
+    th, tw = min(out_h, max_tiles), min(out_w, max_tiles)
+    px = max(3, min(10, 120 // max(Hp, Wp)))  # pixels per cell, so that a tile is about 120 px
+    gap = 2 * px  # white space between tiles
+    base = np.where(is_pad[..., None], [0.80, 0.80, 0.80], [0.86, 0.92, 1.0])  # (Hp, Wp, 3)
+    lines = np.ones((Hp * px, Wp * px, 1))  # (Hp*px, Wp*px, 1): darken the last pixel row/column of each cell
+    lines[px - 1::px] = lines[:, px - 1::px] = 0.8
+    tile_h, tile_w = Hp * px + gap, Wp * px + gap
+    montage = np.ones((th * tile_h - gap, tw * tile_w - gap, 3))
+    for i in range(th):
+        for j in range(tw):
+            tile = base.copy()
+            r, c = windows[i * out_w + j]
+            tile[r:r + kh, c:c + kw] = np.where(is_pad[r:r + kh, c:c + kw, None], [0.65, 0.1, 0.1],
+                                                [0.9, 0.25, 0.25])
+            tile = tile.repeat(px, axis=0).repeat(px, axis=1) * lines  # (Hp*px, Wp*px, 3)
+            montage[i * tile_h:i * tile_h + Hp * px, j * tile_w:j * tile_w + Wp * px] = tile
+    ax_out.imshow(montage, interpolation="nearest")
+    ax_out.set_xticks([j * tile_w + Wp * px / 2 for j in range(tw)], [str(j) for j in range(tw)])
+    ax_out.set_yticks([i * tile_h + Hp * px / 2 for i in range(th)], [str(i) for i in range(th)])
+    ax_out.set_xlabel("output column j")
+    ax_out.set_ylabel("output row i")
+    shown = "" if (th, tw) == (out_h, out_w) else f" (first {th}×{tw} shown)"
+    ax_out.set_title(f"output Y: {out_h}×{out_w}{shown}\ntile (i, j) = the window (red) that computes Y[i, j]",
+                     fontsize=10)
+    fig.suptitle(f"Sliding a {kh}×{kw} kernel over a {H}×{W} input: padding ({ph}, {pw}), stride ({sh}, {sw}) "
+                 f"→ output {out_h}×{out_w}")
+    return fig

@@ -1,0 +1,335 @@
+"""Datasets load whole as normalised tensors, split and batch reproducibly, and fail with a clear message."""
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import torch
+
+from cnnlib.data import (
+    DATASETS, DataNotFoundError, Loaders, TensorLoader, channel_stats, data_root, dataset_info, load_data,
+    load_tensors, missing_files, prepare_test_root, random_flip_crop, split, stratified_subset,
+)
+
+REAL_SIZES = {"fashion-mnist": (60000, 10000), "mnist": (60000, 10000), "cifar10": (50000, 10000)}
+
+
+def _toy(n: int = 50, classes: int = 5) -> tuple[torch.Tensor, torch.Tensor]:
+    X = torch.arange(n, dtype=torch.float32).view(n, 1, 1, 1).expand(n, 1, 2, 2).clone()  # image i is all i
+    return X, torch.arange(n) % classes
+
+
+# ---------------------------------------------------------------- the real datasets
+
+@pytest.mark.parametrize("name", list(REAL_SIZES))
+def test_real_dataset_has_the_known_sizes_shapes_labels_and_normalisation(real_data_root, name):
+    info = DATASETS[name]
+    for train, size in zip((True, False), REAL_SIZES[name]):
+        X, y = load_tensors(name, train=train, root=real_data_root)
+        assert X.shape == (size, *info.shape) and X.dtype == torch.float32
+        assert y.shape == (size,) and y.dtype == torch.int64
+        assert y.min() == 0 and y.max() == len(info.classes) - 1
+        mean, std = X.mean(dim=(0, 2, 3)), X.std(dim=(0, 2, 3))  # per channel
+        tol = 0.01 if train else 0.05  # the constants come from the training split
+        assert mean.abs().max() < tol, f"{name} train={train}: channel means {mean.tolist()}"
+        assert (std - 1).abs().max() < tol, f"{name} train={train}: channel stds {std.tolist()}"
+
+
+@pytest.mark.parametrize("name", list(REAL_SIZES))
+def test_table_constants_are_the_computed_channel_stats(real_data_root, name):
+    mean, std = channel_stats(name, root=real_data_root)
+    assert mean == pytest.approx(DATASETS[name].mean, abs=5e-5)
+    assert std == pytest.approx(DATASETS[name].std, abs=5e-5)
+
+
+def test_cifar10_constants_are_the_lectures():
+    assert DATASETS["cifar10"].mean == (0.4914, 0.4822, 0.4465)
+    assert DATASETS["cifar10"].std == (0.2470, 0.2435, 0.2616)
+
+
+def test_load_data_full_cifar10_is_the_lectures_45k_5k_split(real_data_root):
+    data = load_data("cifar10", val_size=5000, root=real_data_root, device="cpu", quick=False)
+    assert isinstance(data, Loaders)
+    assert (data.train.dataset_size, data.val.dataset_size, data.test.dataset_size) == (45000, 5000, 10000)
+    assert data.classes[0] == "airplane" and data.mean == DATASETS["cifar10"].mean
+    assert len(data.train) == -(-45000 // 128)
+
+
+def test_quick_mode_gives_small_class_balanced_subsets_through_the_same_path(real_data_root):
+    data = load_data("fashion-mnist", val_size=5000, root=real_data_root, device="cpu", quick=True)
+    assert (data.train.dataset_size, data.val.dataset_size, data.test.dataset_size) == (2000, 500, 500)
+    assert torch.bincount(data.test.y, minlength=10).tolist() == [50] * 10
+    train_counts = torch.bincount(data.train.y, minlength=10)
+    assert train_counts.min() > 150 and train_counts.max() < 250  # 250 per class before the val split
+    no_val = load_data("fashion-mnist", root=real_data_root, device="cpu", quick=True)
+    assert no_val.val is None and no_val.train.dataset_size == 2000
+
+
+def test_load_data_is_seeded(real_data_root):
+    a, b, c = (load_data("mnist", val_size=100, seed=s, root=real_data_root, device="cpu", quick=True)
+               for s in (0, 0, 1))
+    assert torch.equal(a.train.X, b.train.X) and torch.equal(a.val.y, b.val.y)
+    assert not torch.equal(a.val.y, c.val.y)
+
+
+def test_quick_mode_follows_the_environment(real_data_root, monkeypatch):
+    monkeypatch.setenv("CNNLIB_QUICK", "1")
+    assert load_data("mnist", root=real_data_root, device="cpu").train.dataset_size == 2000
+
+
+# ---------------------------------------------------------------- missing data: a clear error, nothing left behind
+
+def _no_network(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
+    def refuse(*args, **kwargs):
+        raise exc
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)  # every torchvision download goes through it
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("fashion-mnist", ["FashionMNIST/raw", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]),
+    ("cifar10", ["cifar-10-batches-py", "data_batch_1", "data_batch_5", "test_batch"]),
+])
+@pytest.mark.parametrize("root_exists", [True, False])
+def test_missing_data_without_network_raises_clear_error_and_leaves_nothing(
+        tmp_path, monkeypatch, name, expected, root_exists):
+    _no_network(monkeypatch, urllib.error.URLError("network is unreachable"))
+    root = tmp_path / "data"
+    if root_exists:
+        root.mkdir()
+    with pytest.raises(DataNotFoundError, match="could not be downloaded") as info:
+        load_tensors(name, root=root)
+    assert isinstance(info.value, RuntimeError)
+    for text in [str(root), "CNNLIB_DATA", *expected]:
+        assert text in str(info.value)
+    assert list(tmp_path.rglob("*")) == ([root] if root_exists else [])
+
+
+def test_missing_data_keeps_files_that_were_there_before(tmp_path, monkeypatch):
+    _no_network(monkeypatch, OSError("no route to host"))
+    keep = tmp_path / "MNIST" / "raw" / "notes.txt"
+    keep.parent.mkdir(parents=True)
+    keep.write_text("mine")
+    with pytest.raises(DataNotFoundError, match=r"MNIST.*could not be downloaded"):
+        load_data("mnist", root=tmp_path, device="cpu")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "MNIST", "MNIST/raw", "MNIST/raw/notes.txt"]
+
+
+def test_missing_files_names_every_expected_file(tmp_path):
+    assert [p.name for p in missing_files("cifar10", tmp_path)] == list(DATASETS["cifar10"].files)
+    with pytest.raises(ValueError, match="known datasets: fashion-mnist, mnist, cifar10"):
+        missing_files("imagenet", tmp_path)
+
+
+# ---------------------------------------------------------------- data_root and names
+
+def test_data_root_prefers_argument_then_environment_then_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("CNNLIB_DATA", str(tmp_path / "env"))
+    assert data_root(tmp_path / "arg") == tmp_path / "arg"
+    assert data_root() == tmp_path / "env"
+    monkeypatch.delenv("CNNLIB_DATA")
+    assert data_root() == Path.home() / "cnnlib-data"
+    assert data_root("~/x") == Path.home() / "x"
+
+
+def test_data_root_rejects_a_non_path():
+    with pytest.raises(TypeError, match="root must be a folder path"):
+        data_root(42)
+    with pytest.raises(TypeError, match="root must be a folder path"):
+        data_root(["data"])
+    with pytest.raises(TypeError, match="got float"):
+        data_root(1.5)
+
+
+def test_dataset_names_are_forgiving_but_unknown_names_list_the_known_ones():
+    assert dataset_info("Fashion_MNIST") is dataset_info("fashionmnist") is DATASETS["fashion-mnist"]
+    assert dataset_info("CIFAR-10") is DATASETS["cifar10"]
+    with pytest.raises(ValueError, match="unknown dataset 'cifar100'; known datasets: fashion-mnist, mnist, cifar10"):
+        dataset_info("cifar100")
+    with pytest.raises(TypeError, match="dataset name must be a string"):
+        dataset_info(10)
+    with pytest.raises(ValueError, match="unknown dataset"):
+        load_tensors("svhn")
+    with pytest.raises(ValueError, match="unknown dataset"):
+        channel_stats("svhn")
+
+
+# ---------------------------------------------------------------- split and subsets
+
+def test_split_is_a_seeded_partition():
+    X, y = _toy(50)
+    X_train, y_train, X_val, y_val = split(X, y, 10, seed=3)
+    assert (len(X_train), len(X_val)) == (40, 10)
+    ids = torch.cat([X_train[:, 0, 0, 0], X_val[:, 0, 0, 0]]).long()
+    assert sorted(ids.tolist()) == list(range(50))           # every example exactly once
+    assert torch.equal(y_val, ids[40:] % 5)                    # labels travel with their images
+    assert torch.equal(split(X, y, 10, seed=3)[2], X_val)      # same seed, same split
+    assert not torch.equal(split(X, y, 10, seed=4)[2], X_val)
+
+
+def test_split_rejects_bad_sizes():
+    X, y = _toy(50)
+    with pytest.raises(ValueError, match=r"val_size must be between 1 and 49 \(the data has 50 examples\), got 50"):
+        split(X, y, 50)
+    with pytest.raises(ValueError, match="got 0"):
+        split(X, y, 0)
+    with pytest.raises(TypeError, match="val_size must be an int"):
+        split(X, y, 0.1)
+    with pytest.raises(ValueError, match="same number of examples, got 50 and 49"):
+        split(X, y[:49], 10)
+
+
+def test_stratified_subset_is_balanced_and_seeded():
+    X, y = _toy(100, classes=4)
+    Xs, ys = stratified_subset(X, y, 20, seed=1)
+    assert torch.bincount(ys).tolist() == [5, 5, 5, 5]
+    assert torch.equal(Xs, stratified_subset(X, y, 20, seed=1)[0])
+    assert stratified_subset(X, y, 500)[0] is X  # asking for more than there is: all of it
+    with pytest.raises(ValueError, match="same number of examples"):
+        stratified_subset(X, y[:3], 2)
+
+
+# ---------------------------------------------------------------- TensorLoader
+
+def test_loader_batches_cover_every_example_once():
+    X, y = _toy(50)
+    loader = TensorLoader(X, y, batch_size=16, shuffle=True, seed=1)
+    assert (len(loader), loader.dataset_size) == (4, 50)
+    batches = list(loader)
+    assert [len(b[0]) for b in batches] == [16, 16, 16, 2]
+    ids = torch.cat([b[0][:, 0, 0, 0] for b in batches]).long()
+    assert sorted(ids.tolist()) == list(range(50))
+    assert torch.equal(torch.cat([b[1] for b in batches]), ids % 5)
+
+
+def test_shuffle_order_is_a_function_of_seed_and_epoch():
+    X, y = _toy(50)
+
+    def order(loader, epoch):
+        loader.set_epoch(epoch)
+        return torch.cat([Xb[:, 0, 0, 0] for Xb, _ in loader]).tolist()
+
+    a, b = TensorLoader(X, y, 8, shuffle=True, seed=7), TensorLoader(X, y, 8, shuffle=True, seed=7)
+    assert order(a, 3) == order(b, 3)            # a fresh loader (a resumed run) sees the same batches
+    assert order(a, 3) != order(a, 4)            # each epoch its own order
+    assert order(a, 3) != order(TensorLoader(X, y, 8, shuffle=True, seed=8), 3)
+    a.set_epoch(5)
+    first, second = [torch.cat([Xb[:, 0, 0, 0] for Xb, _ in a]).tolist() for _ in range(2)]
+    assert first == order(b, 5) and second == order(b, 6)  # a plain loop reshuffles: the epoch advances
+    assert order(TensorLoader(X, y, 8), 9) == list(range(50))  # shuffle=False keeps the order
+
+
+def test_loader_applies_augment_with_its_generator():
+    X, y = _toy(20)
+    seen = []
+
+    def augment(Xb, generator=None):
+        seen.append(generator)
+        return -Xb
+
+    loader = TensorLoader(X, y, 10, augment=augment)
+    assert all((Xb <= 0).all() for Xb, _ in loader)
+    assert len(seen) == 2 and all(isinstance(g, torch.Generator) for g in seen)
+    assert next(iter(TensorLoader(X, y, 10, augment=lambda Xb: Xb + 100)))[0].min() >= 100  # no generator arg
+
+
+def test_loader_rejects_bad_arguments():
+    X, y = _toy(10)
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+        TensorLoader(X, y, batch_size=0)
+    with pytest.raises(ValueError, match="got 0 examples"):
+        TensorLoader(X[:0], y[:0])
+    with pytest.raises(ValueError, match="same number of examples, got 10 and 9"):
+        TensorLoader(X, y[:9])
+    with pytest.raises(TypeError, match="augment must be a function"):
+        TensorLoader(X, y, augment="flip")
+    with pytest.raises(TypeError, match="X and y must be tensors"):
+        TensorLoader(X.numpy(), y)
+
+
+# ---------------------------------------------------------------- augmentation
+
+def test_random_flip_crop_matches_a_per_image_loop():
+    X = torch.randn(6, 3, 8, 8)
+    out = random_flip_crop(X, pad=2, generator=torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)  # replay the same draws
+    flip = torch.rand(6, generator=g) < 0.5
+    top = torch.randint(0, 5, (6,), generator=g)
+    left = torch.randint(0, 5, (6,), generator=g)
+    for i in range(6):
+        img = X[i].flip(2) if flip[i] else X[i]
+        padded = torch.nn.functional.pad(img, (2, 2, 2, 2))
+        assert torch.equal(out[i], padded[:, top[i]:top[i] + 8, left[i]:left[i] + 8])
+
+
+def test_random_flip_crop_without_padding_only_flips():
+    X = torch.randn(20, 1, 4, 4)
+    out = random_flip_crop(X, pad=0)
+    flipped = [torch.equal(o, x.flip(2)) for o, x in zip(out, X)]
+    assert all(f or torch.equal(o, x) for f, o, x in zip(flipped, out, X))
+    assert 0 < sum(flipped) < 20
+
+
+def test_random_flip_crop_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"expects a batch \(N, C, H, W\), got shape \(3, 8, 8\)"):
+        random_flip_crop(torch.zeros(3, 8, 8))
+    with pytest.raises(ValueError, match="pad must be >= 0"):
+        random_flip_crop(torch.zeros(1, 3, 8, 8), pad=-1)
+    with pytest.raises(ValueError, match="expects a batch"):
+        random_flip_crop(torch.zeros(8, 8))
+
+
+# ---------------------------------------------------------------- load_data's boundary
+
+def test_load_data_rejects_bad_arguments_before_loading(tmp_path):
+    with pytest.raises(ValueError, match="unknown dataset 'cifar-100'; known datasets"):
+        load_data("cifar-100", root=tmp_path)
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+        load_data("mnist", batch_size=0, root=tmp_path)
+    with pytest.raises(ValueError, match=r"val_size must be between 1 and 49999 \(CIFAR-10 has 50000"):
+        load_data("cifar10", val_size=50000, root=tmp_path)
+    with pytest.raises(TypeError, match="val_size must be an int"):
+        load_data("cifar10", val_size=0.1, root=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing was downloaded or created
+
+
+# ---------------------------------------------------------------- prepare_test_root (what conftest.py uses)
+
+def _fake_downloads(src: Path) -> None:
+    """Tiny stand-ins with the real file names: .gz folders and a CIFAR-10 .tar.xz."""
+    for folder in ("FashionMNIST/raw", "MNIST/raw"):
+        (src / folder).mkdir(parents=True)
+        for name in DATASETS["mnist"].files:
+            (src / folder / name).write_bytes(gzip.compress(name.encode()))
+    with tarfile.open(src / "cifar-10-batches-py.tar.xz", "w:xz") as tar:
+        for name in DATASETS["cifar10"].files:
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(name)
+            tar.addfile(info, io.BytesIO(name.encode()))
+
+
+def test_prepare_test_root_unpacks_everything_once(tmp_path):
+    _fake_downloads(tmp_path / "src")
+    root = prepare_test_root(tmp_path / "src", tmp_path / "root")
+    assert all(missing_files(name, root) == [] for name in DATASETS)
+    assert (root / "MNIST/raw/t10k-labels-idx1-ubyte").read_text() == "t10k-labels-idx1-ubyte.gz"  # unpacked
+    assert (root / "cifar-10-batches-py/test_batch").read_text() == "test_batch"
+    stamp = (root / "MNIST/raw").stat().st_mtime_ns
+    assert prepare_test_root(tmp_path / "src", tmp_path / "root") == root  # complete: reused as is
+    assert (root / "MNIST/raw").stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["root", "src"]  # no temporary folder left
+
+
+def test_prepare_test_root_never_deletes_a_folder_it_did_not_build(tmp_path):
+    _fake_downloads(tmp_path / "src")
+    (tmp_path / "mine" / "MNIST").mkdir(parents=True)
+    with pytest.raises(FileExistsError, match="was not built by prepare_test_root"):
+        prepare_test_root(tmp_path / "src", tmp_path / "mine")
+    assert (tmp_path / "mine" / "MNIST").is_dir()
+    with pytest.raises(FileNotFoundError, match="no dataset copies in"):
+        prepare_test_root(tmp_path / "nothing-here", tmp_path / "root")
