@@ -21,13 +21,637 @@ def figure_png(fig: "matplotlib.figure.Figure", dpi: int = 80) -> bytes:
 
 
 # ---- 01 convolution as a linear layer ----
+# (Imports of sections 01-03 kept here because several authors edit this file at once.)
+import html  # noqa: E402
+import math  # noqa: E402
+import numbers  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+import ipywidgets as widgets  # noqa: E402
+import torch  # noqa: E402
+
+from cnnlib.ops import conv_matrix, conv_output_shape, corr2d_fast  # noqa: E402
+from cnnlib.viz import plot_conv_matrix, plot_panels, plot_windows  # noqa: E402
+
+
+_STRIDE_WHY = "; a stride of 0 would never move the window to its next position"
+
+
+def _whole(value: object, name: str, minimum: int, why: str = "") -> int:
+    """value as an int >= minimum, else a ValueError/TypeError that says what to change (and `why`)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}{why}")
+    return int(value)
+
+
+def _status(widget: widgets.HTML, text: str, ok: bool = True) -> None:
+    """Write text into a status widget: plain when ok, red with a warning sign when not."""
+    safe = html.escape(text)
+    widget.value = safe if ok else f"<span style='color:#b00020'>⚠ {safe}</span>"
+
+
+def conv_matrix_demo(input_size: int = 5, kernel_size: int = 3, padding: int = 0, stride: int = 1) -> dict:
+    """The dense matrix W of a k×k convolution on an n×n input, with kernel entries 1..k² (one colour each).
+
+    Returns dict(K, W, input_shape, output_shape, dense_params, shared_params, nonzero, sparsity, text), where
+    W (out_h*out_w, n*n) satisfies W @ X.flatten() == corr2d(X, K, padding, stride).flatten().
+    Raises ValueError/TypeError with a sentence for the student when the setting is impossible.
+    """
+    n = _whole(input_size, "input size", 1)
+    k = _whole(kernel_size, "kernel size", 1)
+    p = _whole(padding, "padding", 0)
+    s = _whole(stride, "stride", 1, _STRIDE_WHY)
+    out_h, out_w = conv_output_shape(n, k, p, s)  # raises when the kernel does not fit the padded input
+    K = torch.arange(1, k * k + 1, dtype=torch.float32).reshape(k, k)  # (k, k)
+    W = conv_matrix(K, (n, n), padding=p, stride=s)  # (out_h*out_w, n*n)
+    nonzero = int((W != 0).sum())
+    text = (f"Y is {out_h}×{out_w}, so W is {W.shape[0]}×{W.shape[1]} = {W.numel():,} weights, of which "
+            f"{nonzero:,} are nonzero ({1 - nonzero / W.numel():.1%} zeros). A dense layer from the {n * n} "
+            f"input pixels to the {out_h * out_w} output pixels learns all {W.numel():,}; the convolution "
+            f"learns {k * k} shared weights.")
+    return dict(K=K, W=W, input_shape=(n, n), output_shape=(out_h, out_w), dense_params=W.numel(),
+                shared_params=k * k, nonzero=nonzero, sparsity=1 - nonzero / W.numel(), text=text)
+
+
+def conv_matrix_figure(view: dict) -> "matplotlib.figure.Figure":
+    """The picture of a conv_matrix_demo result: K beside W."""
+    return plot_conv_matrix(view["K"], view["W"], view["input_shape"], view["output_shape"])
+
+
+def conv_matrix_widget(input_size: int = 5, kernel_size: int = 3, padding: int = 0,
+                       stride: int = 1) -> widgets.VBox:
+    """Sliders (input size, kernel size, padding, stride) -> the matrix W as an image, its sparsity, the counts.
+
+    CSS classes: cnn-input-size, cnn-kernel-size, cnn-padding, cnn-stride (IntSlider),
+    cnn-status (HTML: counts, or why a setting is impossible), cnn-output (Image: K and W).
+    """
+    style = {"description_width": "90px"}
+    sliders = {
+        "input size": widgets.IntSlider(value=input_size, min=1, max=12, description="input n×n", style=style),
+        "kernel size": widgets.IntSlider(value=kernel_size, min=1, max=6, description="kernel k×k", style=style),
+        "padding": widgets.IntSlider(value=padding, min=0, max=3, description="padding p", style=style),
+        "stride": widgets.IntSlider(value=stride, min=0, max=4, description="stride s", style=style),
+    }
+    for name, slider in sliders.items():
+        slider.add_class("cnn-" + name.replace(" ", "-"))
+    status = widgets.HTML(layout=widgets.Layout(width="760px"))
+    status.add_class("cnn-status")
+    image = widgets.Image(format="png", layout=widgets.Layout(width="760px"))
+    image.add_class("cnn-output")
+
+    def update(_change: object = None) -> None:
+        try:
+            view = conv_matrix_demo(*(slider.value for slider in sliders.values()))
+        except (ValueError, TypeError) as e:
+            _status(status, f"{e}. (The picture still shows the last possible setting.)", ok=False)
+            return
+        image.value = figure_png(conv_matrix_figure(view))
+        _status(status, view["text"])
+
+    for slider in sliders.values():
+        slider.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox(list(sliders.values())[:2]), widgets.HBox(list(sliders.values())[2:]),
+                         status, image])
+
 
 # ---- 02 corr2d: kernel editor ----
 
+KERNEL_PRESETS: dict[str, list[list[float]]] = {  # 3×3 versions; kernel_preset(name, 5) gives the 5×5 ones
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "box blur": [[1 / 9] * 3 for _ in range(3)],
+    "Gaussian": [[1 / 16, 2 / 16, 1 / 16], [2 / 16, 4 / 16, 2 / 16], [1 / 16, 2 / 16, 1 / 16]],
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "Sobel x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "Sobel y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    "Laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+    "emboss": [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
+}
+KERNEL_SIZES = (3, 5)
+
+
+def resize_kernel(rows: Sequence[Sequence[float]], size: int) -> list[list[float]]:
+    """A square kernel grown (zeros around it) or cut (its centre) to size×size; odd sizes keep it centred."""
+    size = _whole(size, "kernel size", 1)
+    n = len(rows)
+    if n == 0 or any(len(r) != n for r in rows):
+        raise ValueError(f"the kernel must be square, got rows of lengths {[len(r) for r in rows]}")
+    out = [[0.0] * size for _ in range(size)]
+    shift = (size - n) // 2  # > 0: place rows in the middle; < 0: start reading inside rows
+    for i in range(size):
+        for j in range(size):
+            if 0 <= i - shift < n and 0 <= j - shift < n:
+                out[i][j] = float(rows[i - shift][j - shift])
+    return out
+
+
+def kernel_preset(name: str, size: int = 3) -> list[list[float]]:
+    """Preset `name` of KERNEL_PRESETS as size×size lists: blurs get their own 5×5 versions, the rest sit in zeros."""
+    if name not in KERNEL_PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(KERNEL_PRESETS)}")
+    size = _whole(size, "kernel size", 3)
+    if name == "box blur":
+        return [[1 / size ** 2] * size for _ in range(size)]
+    if name == "Gaussian" and size == 5:
+        b = [1, 4, 6, 4, 1]  # binomial weights: a discrete Gaussian
+        return [[bi * bj / 256 for bj in b] for bi in b]
+    return resize_kernel(KERNEL_PRESETS[name], size)
+
+
+def parse_kernel(entries: Sequence[Sequence[object]]) -> torch.Tensor:
+    """Grid entries (numbers or the strings typed into cells) -> a float32 kernel K (k, k).
+
+    Raises ValueError naming the cell (row and column count from 1) when an entry is not a finite number.
+    """
+    if isinstance(entries, (str, bytes)) or not isinstance(entries, Sequence) or len(entries) == 0:
+        raise ValueError("the kernel must be a list of rows, e.g. [[0, 1, 0], [1, -4, 1], [0, 1, 0]]")
+    k = len(entries)
+    values = []
+    for i, row in enumerate(entries, start=1):
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence) or len(row) != k:
+            raise ValueError(f"the kernel must be square ({k}×{k}); row {i} has "
+                             f"{len(row) if isinstance(row, Sequence) else 'no'} entries")
+        for j, v in enumerate(row, start=1):
+            where = f"kernel cell (row {i}, column {j})"
+            if isinstance(v, str):
+                if not v.strip():
+                    raise ValueError(f"{where} is empty; type a number such as 0")
+                try:
+                    v = float(v.replace(",", "."))
+                except ValueError:
+                    raise ValueError(f"{where} holds {v.strip()!r}, which is not a number; "
+                                     f"type a number such as 0.5 or -1") from None
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise ValueError(f"{where} holds {v!r}, which is not a number")
+            if not math.isfinite(v):
+                raise ValueError(f"{where} is {v}; every entry must be a finite number")
+            values.append(float(v))
+    return torch.tensor(values, dtype=torch.float32).reshape(k, k)
+
+
+def apply_kernel(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+    """corr2d of an image X (H, W) with K (kh, kw), zero-padded by kh//2, kw//2 so that Y has X's size (odd K)."""
+    kh, kw = K.shape[-2:]
+    return corr2d_fast(X, K, padding=(kh // 2, kw // 2))  # (H, W) for odd kernels
+
+
+def kernel_figure(X: torch.Tensor, K: torch.Tensor, Y: torch.Tensor, source: str) -> "matplotlib.figure.Figure":
+    """Input, kernel and output side by side, labelled, each with a colour bar."""
+    kh, kw = K.shape
+    return plot_panels({f"input X: {source}": X, f"kernel K ({kh}×{kw})": K,
+                        f"output Y = corr2d(X, K, padding={kh // 2})": Y}, annotate_max=25,
+                       widths=[1.0, 0.75, 1.0], height=3.8)
+
+
+def fashion_mnist_image(index: int = 0) -> tuple[torch.Tensor, str]:
+    """Test image `index` of Fashion-MNIST as (28, 28) in [0, 1] and its class name, if the data is on disk.
+
+    Never downloads: raises FileNotFoundError with what to do when the files are missing.
+    """
+    from cnnlib import data
+
+    missing = data.missing_files("fashion-mnist")
+    if missing:
+        raise FileNotFoundError(f"Fashion-MNIST is not in {data.data_root()} yet (run "
+                                f"cnnlib.data.load_data('fashion-mnist') once to download it)")
+    info = data.dataset_info("fashion-mnist")
+    X, y = data.load_tensors("fashion-mnist", train=False)  # (10000, 1, 28, 28) normalised
+    image = X[index, 0] * info.std[0] + info.mean[0]  # (28, 28) back to [0, 1]
+    return image, info.classes[int(y[index])]
+
+
+def kernel_editor(photo_size: int = 128) -> widgets.VBox:
+    """Edit a 3×3 or 5×5 kernel (preset buttons or typed values) and see corr2d's output live.
+
+    CSS classes: cnn-image-source (Dropdown), cnn-kernel-size (ToggleButtons "3×3"/"5×5"),
+    cnn-kernel-preset (every preset Button) and cnn-preset-<name> on each (cnn-preset-identity, cnn-preset-box-blur,
+    cnn-preset-gaussian, cnn-preset-sharpen, cnn-preset-sobel-x, cnn-preset-sobel-y, cnn-preset-laplacian,
+    cnn-preset-emboss), cnn-kernel-grid (GridBox), cnn-k00 … cnn-k44 (FloatText in row i, column j; the 3×3 grid
+    uses cnn-k00 … cnn-k22), cnn-status (HTML), cnn-output (Image: input, kernel, output).
+    """
+    photo = sample_image(photo_size, grey=True)  # (photo_size, photo_size), section 04's loader
+    source = widgets.Dropdown(options=["photo (Grace Hopper)", "Fashion-MNIST test image"], description="image", layout=widgets.Layout(width="320px"))
+    source.add_class("cnn-image-source")
+    size = widgets.ToggleButtons(options=[f"{s}×{s}" for s in KERNEL_SIZES], description="kernel",
+                                 style={"button_width": "60px"})
+    size.add_class("cnn-kernel-size")
+    buttons = []
+    for name in KERNEL_PRESETS:
+        button = widgets.Button(description=name, layout=widgets.Layout(width="95px"))
+        button.add_class("cnn-kernel-preset")
+        button.add_class("cnn-preset-" + name.lower().replace(" ", "-"))
+        buttons.append(button)
+    n = max(KERNEL_SIZES)
+    cells = [[widgets.FloatText(value=0.0, step=0.1, layout=widgets.Layout(width="75px")) for _ in range(n)]
+             for _ in range(n)]
+    for i in range(n):
+        for j in range(n):
+            cells[i][j].add_class(f"cnn-k{i}{j}")
+    grid = widgets.GridBox(layout=widgets.Layout(grid_gap="3px"))
+    grid.add_class("cnn-kernel-grid")
+    status = widgets.HTML(layout=widgets.Layout(width="900px"))
+    status.add_class("cnn-status")
+    image = widgets.Image(format="png", layout=widgets.Layout(width="900px"))
+    image.add_class("cnn-output")
+    state = {"busy": False, "k": KERNEL_SIZES[0], "preset": "identity", "fashion": None}
+
+    def set_kernel(rows: list[list[float]]) -> None:
+        state["busy"] = True  # one render after all cells change, not one per cell
+        try:
+            k = len(rows)
+            grid.children = [cells[i][j] for i in range(k) for j in range(k)]
+            grid.layout.grid_template_columns = f"repeat({k}, 78px)"
+            for i in range(k):
+                for j in range(k):
+                    cells[i][j].value = rows[i][j]
+        finally:
+            state["busy"] = False
+        render()
+
+    def current_image() -> tuple[torch.Tensor, str, str]:
+        if source.value.startswith("photo"):
+            return photo, f"photo {tuple(photo.shape)}", ""
+        if state["fashion"] is None:
+            try:
+                state["fashion"] = fashion_mnist_image(0)
+            except (FileNotFoundError, OSError, RuntimeError) as e:
+                return photo, f"photo {tuple(photo.shape)}", f"{e}; showing the photo instead. "
+        X, label = state["fashion"]
+        return X, f"Fashion-MNIST '{label}' (28, 28)", ""
+
+    def render(_change: object = None) -> None:
+        if state["busy"]:
+            return
+        k = state["k"]
+        X, name, note = current_image()
+        try:
+            K = parse_kernel([[cells[i][j].value for j in range(k)] for i in range(k)])
+        except ValueError as e:
+            _status(status, f"{note}{e}", ok=False)
+            return
+        Y = apply_kernel(X, K)
+        image.value = figure_png(kernel_figure(X, K, Y, name))
+        _status(status, f"{note}kernel {k}×{k} ({state['preset']}), sum of entries {K.sum().item():.3f} "
+                        f"(1 keeps the brightness, 0 keeps only changes); output Y from {Y.min().item():.2f} "
+                        f"to {Y.max().item():.2f}", ok=not note)
+
+    def on_preset(button: widgets.Button) -> None:
+        state["preset"] = button.description
+        set_kernel(kernel_preset(button.description, state["k"]))
+
+    def on_size(change: dict) -> None:
+        old = [[cells[i][j].value for j in range(state["k"])] for i in range(state["k"])]
+        state["k"] = int(change["new"].split("×")[0])
+        set_kernel(resize_kernel(old, state["k"]))
+
+    def on_cell(_change: object) -> None:
+        if not state["busy"]:
+            state["preset"] = "edited"
+            render()
+
+    for button in buttons:
+        button.on_click(on_preset)
+    size.observe(on_size, names="value")
+    source.observe(render, names="value")
+    for row in cells:
+        for cell in row:
+            cell.observe(on_cell, names="value")
+    set_kernel(kernel_preset("identity", state["k"]))
+    presets = widgets.GridBox(buttons, layout=widgets.Layout(grid_template_columns="repeat(4, 100px)"))
+    return widgets.VBox([widgets.HBox([source, size]), widgets.HBox([presets, grid]), status, image])
+
+
 # ---- 03 padding and stride: sliding-window explorer ----
+
+
+def _whole_pair(value: object, name: str, minimum: int, why: str = "") -> tuple[int, int]:
+    """An int or an (h, w) pair as two ints >= minimum."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a pair (height, width), got {value!r}")
+        return (_whole(value[0], f"{name} (height)", minimum, why),
+                _whole(value[1], f"{name} (width)", minimum, why))
+    v = _whole(value, name, minimum, why)
+    return v, v
+
+
+def sliding_windows(input_size: object, kernel_size: object, padding: object = 0, stride: object = 1) -> dict:
+    """Where every window of a convolution sits on the zero-padded input (ints or (h, w) pairs).
+
+    Returns dict(input_size, kernel_size, padding, stride, padded_shape, output_shape, windows, coverage,
+    is_padding, unread, text): windows[i * out_w + j] is the (row, col) of the top-left corner of the window of
+    Y[i, j] in padded coordinates; coverage (Hp, Wp) counts the windows reading each cell; unread counts the
+    input pixels no window reads. Raises ValueError/TypeError with a sentence for impossible settings.
+    """
+    H, W = _whole_pair(input_size, "input size", 1)
+    kh, kw = _whole_pair(kernel_size, "kernel size", 1)
+    ph, pw = _whole_pair(padding, "padding", 0)
+    sh, sw = _whole_pair(stride, "stride", 1, _STRIDE_WHY)
+    out_h, out_w = conv_output_shape((H, W), (kh, kw), (ph, pw), (sh, sw))  # raises if the kernel does not fit
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    windows = [(i * sh, j * sw) for i in range(out_h) for j in range(out_w)]
+    coverage = torch.zeros((Hp, Wp), dtype=torch.int64)  # (Hp, Wp)
+    for r, c in windows:
+        coverage[r:r + kh, c:c + kw] += 1
+    is_padding = torch.ones((Hp, Wp), dtype=torch.bool)
+    is_padding[ph:ph + H, pw:pw + W] = False
+    unread = int(((coverage == 0) & ~is_padding).sum())
+    text = (f"output {out_h}×{out_w}: height ⌊({H} + 2·{ph} − {kh}) / {sh}⌋ + 1 = {out_h}, "
+            f"width ⌊({W} + 2·{pw} − {kw}) / {sw}⌋ + 1 = {out_w}; {out_h * out_w} windows. ")
+    text += (f"{unread} of the {H * W} input pixels are never read (stride larger than the kernel, or "
+             f"leftover rows/columns at the end)." if unread else f"Every one of the {H * W} input pixels is read.")
+    return dict(input_size=(H, W), kernel_size=(kh, kw), padding=(ph, pw), stride=(sh, sw),
+                padded_shape=(Hp, Wp), output_shape=(out_h, out_w), windows=windows, coverage=coverage,
+                is_padding=is_padding, unread=unread, text=text)
+
+
+def window_explorer(input_size: tuple = (8, 8), kernel_size: tuple = (3, 3), padding: tuple = (1, 1),
+                    stride: tuple = (1, 1)) -> widgets.VBox:
+    """Sliders for input size, kernel, padding and stride (height and width) -> every window position drawn.
+
+    CSS classes: cnn-input-h, cnn-input-w, cnn-kernel-h, cnn-kernel-w, cnn-padding-h, cnn-padding-w,
+    cnn-stride-h, cnn-stride-w (IntSlider), cnn-status (HTML: the output shape and its formula, or why the setting
+    is impossible), cnn-output (Image).
+    """
+    limits = {"input": (1, 12), "kernel": (1, 7), "padding": (0, 3), "stride": (0, 4)}  # stride 0: see the message
+    start = {"input": input_size, "kernel": kernel_size, "padding": padding, "stride": stride}
+    sliders = {}
+    for name, (lo, hi) in limits.items():
+        for axis, k in (("h", 0), ("w", 1)):
+            slider = widgets.IntSlider(value=start[name][k], min=lo, max=hi,
+                                       description=f"{name} {'height' if axis == 'h' else 'width'}",
+                                       style={"description_width": "110px"}, layout=widgets.Layout(width="330px"))
+            slider.add_class(f"cnn-{name}-{axis}")
+            sliders[name, axis] = slider
+    status = widgets.HTML(layout=widgets.Layout(width="960px"))
+    status.add_class("cnn-status")
+    image = widgets.Image(format="png", layout=widgets.Layout(width="960px"))
+    image.add_class("cnn-output")
+
+    def update(_change: object = None) -> None:
+        args = [(sliders[name, "h"].value, sliders[name, "w"].value) for name in limits]
+        try:
+            view = sliding_windows(*args)
+        except (ValueError, TypeError) as e:
+            _status(status, f"{e}. (The picture still shows the last possible setting.)", ok=False)
+            return
+        image.value = figure_png(plot_windows(view))
+        _status(status, view["text"])
+
+    for slider in sliders.values():
+        slider.observe(update, names="value")
+    update()
+    column = [widgets.VBox([sliders[name, axis] for name in limits]) for axis in ("h", "w")]
+    return widgets.VBox([widgets.HBox(column), status, image])
+
 
 # ---- 04 channels ----
 
+
+def sample_image(size: int = 80, grey: bool = False) -> "torch.Tensor":
+    """Grace Hopper's portrait (matplotlib's sample data), square-cropped and shrunk: (3, size, size) in [0, 1].
+
+    With grey=True: the luminance 0.299 R + 0.587 G + 0.114 B as one (size, size) image.
+    """
+    import torch
+    from matplotlib import cbook
+    from torch.nn import functional as F
+
+    if isinstance(size, bool) or not isinstance(size, int) or not 4 <= size <= 512:
+        raise ValueError(f"size must be an int between 4 and 512 pixels, got {size!r}")
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        photo = plt.imread(f, format="jpg")  # (600, 512, 3) uint8
+    X = torch.tensor(photo[20:532], dtype=torch.float32).permute(2, 0, 1) / 255  # (3, 512, 512): hat to chest
+    X = F.interpolate(X[None], size=(size, size), mode="area")[0]  # (3, size, size): mean of each block
+    if grey:
+        return torch.tensordot(torch.tensor([0.299, 0.587, 0.114]), X, dims=1)  # (size, size)
+    return X
+
+
+_CENTRE = ((0, 0, 0), (0, 1, 0), (0, 0, 0))  # copies the centre pixel
+_SOBEL_X = ((1, 0, -1), (2, 0, -2), (1, 0, -1))  # bright on the left, dark on the right -> positive
+_SOBEL_Y = ((1, 2, 1), (0, 0, 0), (-1, -2, -1))  # bright above, dark below -> positive
+_MEAN = ((1 / 9,) * 3,) * 3
+_GREY = (1 / 3, 1 / 3, 1 / 3)
+
+CHANNEL_PRESETS: dict = {  # name -> (spatial 3x3 pattern S, colour weights w): kernel slice K[c] = w[c] * S
+    "vertical edges": (_SOBEL_X, _GREY),
+    "horizontal edges": (_SOBEL_Y, _GREY),
+    "blur (3x3 mean)": (_MEAN, _GREY),
+    "grey (luminance)": (_CENTRE, (0.299, 0.587, 0.114)),
+    "red only": (_CENTRE, (1, 0, 0)),
+    "red - green": (_CENTRE, (1, -1, 0)),
+    "blue - yellow": (_CENTRE, (-0.5, -0.5, 1)),
+    "red-green edges": (_SOBEL_X, (1, -1, 0)),
+}
+"""Kernels for an RGB input, kept as data: each preset gives one output channel a (3, 3, 3) kernel."""
+
+MAX_OUT_CHANNELS = 4
+
+
+def channel_kernels(presets: "list[str] | tuple[str, ...]") -> "torch.Tensor":
+    """Stack one preset per output channel: names (Co,) -> K (Co, 3, 3, 3), the layout nn.Conv2d uses."""
+    if isinstance(presets, str):
+        presets = [presets]
+    if not 1 <= len(presets) <= MAX_OUT_CHANNELS:
+        raise ValueError(f"choose between 1 and {MAX_OUT_CHANNELS} output channels, got {len(presets)}")
+    unknown = [p for p in presets if p not in CHANNEL_PRESETS]
+    if unknown:
+        raise ValueError(f"unknown preset {unknown[0]!r}; choose one of: {', '.join(CHANNEL_PRESETS)}")
+    import torch
+
+    kernels = []
+    for name in presets:
+        spatial, colours = CHANNEL_PRESETS[name]
+        S, w = torch.tensor(spatial, dtype=torch.float32), torch.tensor(colours, dtype=torch.float32)  # (3, 3), (3,)
+        kernels.append(w[:, None, None] * S)  # (3, 3, 3): slice c is w[c] * S
+    return torch.stack(kernels, 0)  # (Co, 3, 3, 3)
+
+
+def channels_demo(X: "torch.Tensor",
+                  presets: "list[str] | tuple[str, ...]") -> "tuple[torch.Tensor, torch.Tensor]":
+    """RGB X (3, H, W) through one preset kernel per output channel -> K (Co, 3, 3, 3), Y (Co, H - 2, W - 2)."""
+    import torch
+    from torch.nn import functional as F
+
+    if not isinstance(X, torch.Tensor) or X.ndim != 3 or X.shape[0] != 3:
+        got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+        raise ValueError(f"X must be an RGB image of shape (3, H, W), got {got}")
+    K = channel_kernels(presets)  # (Co, 3, 3, 3)
+    Y = F.conv2d(X[None], K)[0]  # (1, 3, H, W) -> (1, Co, H-2, W-2) -> (Co, H-2, W-2): corr2d_multi_in_out, faster
+    return K, Y
+
+
+def _status_channels(X: "torch.Tensor", K: "torch.Tensor", Y: "torch.Tensor") -> str:
+    c_o, c_i, k_h, k_w = K.shape
+    return (f"input X {tuple(X.shape)} → kernel K {tuple(K.shape)} → output Y {tuple(Y.shape)}; "
+            f"parameters c_o·c_i·k_h·k_w + c_o = {c_o}·{c_i}·{k_h}·{k_w} + {c_o} = {c_o * c_i * k_h * k_w + c_o}")
+
+
+CHANNELS_WIDGET_START = ("vertical edges", "red - green", "blur (3x3 mean)", "blue - yellow")
+
+
+def channels_widget(X: "torch.Tensor | None" = None,
+                    presets: "list[str] | tuple[str, ...]" = CHANNELS_WIDGET_START) -> "ipywidgets.VBox":
+    """An RGB photo X (3, H, W) through a multi-channel convolution; pick how many output channels and a kernel
+    preset for each (presets: the 4 starting choices). Default X: sample_image(64).
+
+    CSS classes: cnn-channels (the whole widget), cnn-cout (number of output channels), cnn-preset-0 ..
+    cnn-preset-3 (kernel preset of output channel o), cnn-status (shapes or a message), cnn-output (the figure).
+    """
+    import ipywidgets as widgets
+    from cnnlib.viz import plot_channels
+
+    X = sample_image(64) if X is None else X
+    c_out = widgets.IntSlider(value=3, min=1, max=MAX_OUT_CHANNELS, description="output channels",
+                              style={"description_width": "initial"}).add_class("cnn-cout")
+    drops = [widgets.Dropdown(options=list(CHANNEL_PRESETS), value=presets[o], description=f"K[{o}]",
+                              layout=widgets.Layout(width="220px")).add_class(f"cnn-preset-{o}")
+             for o in range(MAX_OUT_CHANNELS)]
+    status = widgets.Label().add_class("cnn-status")
+    image = widgets.Image(format="png").add_class("cnn-output")
+
+    def update(_=None) -> None:
+        for o, d in enumerate(drops):
+            d.disabled = o >= c_out.value
+        try:
+            K, Y = channels_demo(X, [d.value for d in drops[:c_out.value]])
+        except (ValueError, TypeError) as err:
+            status.value = f"⚠ {err}"
+            return
+        image.value = figure_png(plot_channels(X, K, Y, [d.value for d in drops[:c_out.value]]))
+        status.value = _status_channels(X, K, Y)
+
+    for control in (c_out, *drops):
+        control.observe(update, names="value")
+    update()
+    return widgets.VBox([c_out, widgets.HBox(drops), status, image]).add_class("cnn-channels")
+
+
 # ---- 05 pooling ----
 
+POOL_IMAGE_SIZES = (8, 16, 32, 64)
+
+
+def pooling_demo(X: "torch.Tensor", pool_size: int, stride: int, padding: int = 0,
+                 mode: str = "max") -> "torch.Tensor":
+    """Pool a grey image X (H, W) with cnnlib's pool2d -> Y (out_h, out_w); bad settings raise a readable ValueError."""
+    from cnnlib.ops import pool2d
+
+    return pool2d(X, pool_size, mode=mode, padding=padding, stride=stride)  # (out_h, out_w)
+
+
+def _status_pooling(X: "torch.Tensor", Y: "torch.Tensor", pool_size: int, stride: int, padding: int,
+                    mode: str) -> str:
+    return (f"input {tuple(X.shape)} → output {tuple(Y.shape)}: {mode} pooling {pool_size}×{pool_size}, "
+            f"stride {stride}, padding {padding}")
+
+
+def pooling_widget(X: "torch.Tensor | None" = None) -> "ipywidgets.VBox":
+    """Max or average pooling of a grey photo: pick pool size, stride, padding, mode and image size.
+
+    CSS classes: cnn-pooling (the whole widget), cnn-pool-size, cnn-stride, cnn-padding, cnn-mode (max/avg),
+    cnn-image-size, cnn-status (shapes or what is wrong with the setting), cnn-output (the figure).
+    With X given, the image-size control is left out and X (H, W) is used as it is.
+    """
+    import ipywidgets as widgets
+    from cnnlib.viz import plot_pooling
+
+    style = {"description_width": "initial"}
+    size = widgets.Dropdown(options=list(POOL_IMAGE_SIZES), value=64, description="image size",
+                            style=style, layout=widgets.Layout(width="160px")).add_class("cnn-image-size")
+    pool = widgets.BoundedIntText(value=2, min=1, max=80, description="pool size", style=style,
+                                  layout=widgets.Layout(width="140px")).add_class("cnn-pool-size")
+    stride = widgets.BoundedIntText(value=2, min=0, max=80, description="stride", style=style,
+                                    layout=widgets.Layout(width="120px")).add_class("cnn-stride")
+    padding = widgets.BoundedIntText(value=0, min=0, max=40, description="padding", style=style,
+                                     layout=widgets.Layout(width="130px")).add_class("cnn-padding")
+    mode = widgets.ToggleButtons(options=["max", "avg"], value="max").add_class("cnn-mode")
+    status = widgets.Label().add_class("cnn-status")
+    image = widgets.Image(format="png").add_class("cnn-output")
+    images = {}
+
+    def current_image() -> "torch.Tensor":
+        if X is not None:
+            return X
+        if size.value not in images:
+            images[size.value] = sample_image(size.value, grey=True)  # (size, size)
+        return images[size.value]
+
+    def update(_=None) -> None:
+        img = current_image()
+        try:
+            Y = pooling_demo(img, pool.value, stride.value, padding.value, mode.value)
+        except (ValueError, TypeError) as err:
+            status.value = f"⚠ {err} (the picture still shows the last valid setting)"
+            return
+        image.value = figure_png(plot_pooling(img, Y, pool.value, stride.value, padding.value, mode.value))
+        status.value = _status_pooling(img, Y, pool.value, stride.value, padding.value, mode.value)
+
+    controls = [pool, stride, padding, mode] + ([size] if X is None else [])
+    for control in controls:
+        control.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox(controls), status, image]).add_class("cnn-pooling")
+
+
 # ---- 06-09 feature-map browser ----
+
+def _layer_label(model, name: str, maps) -> str:
+    """'net.0 · Conv2d · 6x28x28': what the layer Dropdown shows for one layer."""
+    kind = type(dict(model.named_modules())[name]).__name__
+    C, H, W = maps.shape[1:]
+    return f"{name} · {kind} · {C}x{H}x{W}"
+
+
+def feature_map_view(activations: dict, images, index: int, layer: str, labels=None, classes=None,
+                     mean=None, std=None) -> "matplotlib.figure.Figure":
+    """The browser's picture: image `index` and every channel of `layer` (activations from capture_activations)."""
+    from cnnlib.features import feature_maps
+    from cnnlib.viz import plot_feature_maps
+
+    maps = feature_maps(activations, index, layer)  # (C, H, W); ValueError on a bad index or layer
+    title = f"input image {index}"
+    if labels is not None:
+        label = int(labels[index])
+        title += f": {classes[label] if classes is not None else label}"
+    return plot_feature_maps(images[index], maps, layer, mean, std, image_title=title)
+
+
+def feature_map_browser(model, images, labels=None, classes=None, *, mean=None, std=None):
+    """Pick a test image and a layer; see every channel's activation map (forward hooks, computed once).
+
+    images: normalised (N, C, H, W) tensor (keep N small, e.g. 32); labels (N,) and class names are optional;
+    mean/std undo the normalisation for display. CSS classes: cnn-fmb-image (BoundedIntText, image index),
+    cnn-fmb-layer (Dropdown of conv/activation layers), cnn-fmb-output (Image), cnn-fmb-status (Label).
+    """
+    import ipywidgets as widgets
+    from cnnlib.features import capture_activations
+
+    activations = capture_activations(model, images)  # {layer name: (N, C, H, W)}
+    if not activations:
+        raise ValueError(f"{type(model).__name__} has no convolution or activation layer with feature maps")
+    index = widgets.BoundedIntText(value=0, min=0, max=len(images) - 1, description="image")
+    layer = widgets.Dropdown(options=[(_layer_label(model, n, a), n) for n, a in activations.items()],
+                             description="layer", layout=widgets.Layout(width="360px"))
+    output = widgets.Image(format="png")
+    status = widgets.Label()
+    for w, css in ((index, "cnn-fmb-image"), (layer, "cnn-fmb-layer"), (output, "cnn-fmb-output"),
+                   (status, "cnn-fmb-status")):
+        w.add_class(css)
+
+    def update(change=None) -> None:
+        try:
+            fig = feature_map_view(activations, images, index.value, layer.value, labels, classes, mean, std)
+        except (ValueError, TypeError) as e:
+            status.value = f"⚠ {e}"
+            return
+        output.value = figure_png(fig)
+        status.value = f"image {index.value} of {len(images)}, layer {layer.value}"
+
+    index.observe(update, names="value")
+    layer.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([index, layer]), status, output])
