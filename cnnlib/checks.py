@@ -251,7 +251,8 @@ def check_same_padding(padding: object) -> bool:
     """03.1: the padding that keeps a 28×28 image 28×28 under a 5×5 kernel with stride 1."""
     from cnnlib.ops import conv_output_shape
 
-    p = padding[0] if isinstance(padding, (tuple, list)) and len(set(padding)) == 1 else padding
+    pair = isinstance(padding, (tuple, list)) and len(padding) == 2 and padding[0] == padding[1]
+    p = padding[0] if pair else padding
     if not _is_whole(p) or int(p) < 0:
         return report(False, f"padding must be a whole number >= 0 (or a pair of equal ones), got {padding!r}.")
     p = int(p)
@@ -302,10 +303,10 @@ def check_strided(strided: Callable) -> bool:
             return report(False, f"strided(X, K, {s}) for X {h}×{w}, K {kh}×{kw} raised {type(e).__name__}: {e}")
         if not isinstance(got, torch.Tensor) or got.shape != want.shape:
             shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
-            return report(False, f"for X {h}×{w}, K {kh}×{kw}, stride {s} the output should have shape "
+            return report(False, f"For X {h}×{w}, K {kh}×{kw}, stride {s} the output should have shape "
                                  f"{tuple(want.shape)}, got {shape}. Keep every s-th row and column, from 0.")
         if not torch.allclose(got, want, atol=1e-5):
-            return report(False, f"right shape, wrong values for X {h}×{w}, K {kh}×{kw}, stride {s}: "
+            return report(False, f"Right shape, wrong values for X {h}×{w}, K {kh}×{kw}, stride {s}: "
                                  f"Y[i, j] with stride s is the stride-1 output at (i·s, j·s).")
     return report(True, "", "Correct: stride s computes every s-th output of stride 1, and skips the rest.")
 

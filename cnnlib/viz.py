@@ -166,6 +166,9 @@ def plot_grad_norms(norms: dict, title: str = "Gradient norm per layer (one batc
     for i, (name, rows) in enumerate(norms.items()):
         xs = [j + (i - (k - 1) / 2) * width for j in range(len(rows))]
         ax.bar(xs, [v for _, v in rows], width=width, label=name)
+    names = [[n for n, _ in rows] for rows in norms.values()]
+    if names and all(n == names[0] for n in names):  # same layers: label them
+        ax.set_xticks(range(len(names[0])), names[0], rotation=90, fontsize=7)
     ax.set_yscale("log")
     ax.set_xlabel("weight layer (input side on the left, output on the right)")
     ax.set_ylabel("gradient norm (log scale)")
@@ -414,10 +417,11 @@ def _draw_image(fig: Figure, ax, A: np.ndarray, title: str, annotate: bool) -> N
         ax.set_yticks(range(h))
     if annotate:
         lo, hi = im.get_clim()
+        size, digits = (9, 3) if max(h, w) <= 3 else (7, 2) if max(h, w) <= 6 else (6, 2)
         for (i, j), v in np.ndenumerate(A):
             shade = (v - lo) / (hi - lo) if hi > lo else 0.5
             dark = shade > 0.75 or shade < 0.25 if signed else shade < 0.5
-            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8,
+            ax.text(j, i, f"{v:.{digits}g}", ha="center", va="center", fontsize=size,
                     color="white" if dark else "black")
 
 
@@ -453,7 +457,9 @@ def plot_conv_matrix(K: object, W: object, input_shape: tuple, output_shape: tup
     ax_k, ax_w = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 3.2]})
     ax_k.imshow(K, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     for (i, j), v in np.ndenumerate(K):
-        ax_k.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=9, color="white")
+        light = (v - vmin) / (vmax - vmin) > 0.6 if vmax > vmin else False  # viridis is light at the top
+        ax_k.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=9,
+                  color="black" if light or signed else "white")
     ax_k.set_title(f"kernel K ({K.shape[0]}×{K.shape[1]}): {K.size} shared weights", fontsize=10)
     ax_k.set_xlabel("column")
     ax_k.set_ylabel("row")
@@ -523,11 +529,13 @@ def plot_windows(view: dict, max_tiles: int = 8) -> Figure:
 
     # Right: one tile per output cell Y[i, j], showing the window (red) that computes it.
     th, tw = min(out_h, max_tiles), min(out_w, max_tiles)
-    px = max(3, min(10, 120 // max(Hp, Wp)))  # pixels per cell, so that a tile is about 120 px
-    gap = 2 * px  # white space between tiles
+    # Pixels per cell: the montage should be drawn about 1:1 (about 440 px), else thin lines alias into stripes.
+    px = int(np.clip(440 // (max(th, tw) * (max(Hp, Wp) + 2)), 2, 12))
+    gap = max(2 * px, 4)  # white space between tiles
     base = np.where(is_pad[..., None], [0.80, 0.80, 0.80], [0.86, 0.92, 1.0])  # (Hp, Wp, 3)
     lines = np.ones((Hp * px, Wp * px, 1))  # (Hp*px, Wp*px, 1): darken the last pixel row/column of each cell
-    lines[px - 1::px] = lines[:, px - 1::px] = 0.8
+    if px >= 5:  # cell borders only when cells are big enough to show them
+        lines[px - 1::px] = lines[:, px - 1::px] = 0.8
     tile_h, tile_w = Hp * px + gap, Wp * px + gap
     montage = np.ones((th * tile_h - gap, tw * tile_w - gap, 3))
     for i in range(th):

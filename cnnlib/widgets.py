@@ -48,7 +48,7 @@ def _whole(value: object, name: str, minimum: int, why: str = "") -> int:
 
 def _status(widget: widgets.HTML, text: str, ok: bool = True) -> None:
     """Write text into a status widget: plain when ok, red with a warning sign when not."""
-    safe = html.escape(text)
+    safe = html.escape(text, quote=False)  # element text: only &, < and > need escaping
     widget.value = safe if ok else f"<span style='color:#b00020'>⚠ {safe}</span>"
 
 
@@ -89,10 +89,10 @@ def conv_matrix_widget(input_size: int = 5, kernel_size: int = 3, padding: int =
     """
     style = {"description_width": "90px"}
     sliders = {
-        "input size": widgets.IntSlider(value=input_size, min=1, max=12, description="input n×n", style=style),
-        "kernel size": widgets.IntSlider(value=kernel_size, min=1, max=6, description="kernel k×k", style=style),
-        "padding": widgets.IntSlider(value=padding, min=0, max=3, description="padding p", style=style),
-        "stride": widgets.IntSlider(value=stride, min=0, max=4, description="stride s", style=style),
+        "input size": widgets.IntSlider(continuous_update=False, value=input_size, min=1, max=12, description="input n×n", style=style),
+        "kernel size": widgets.IntSlider(continuous_update=False, value=kernel_size, min=1, max=6, description="kernel k×k", style=style),
+        "padding": widgets.IntSlider(continuous_update=False, value=padding, min=0, max=3, description="padding p", style=style),
+        "stride": widgets.IntSlider(continuous_update=False, value=stride, min=0, max=4, description="stride s", style=style),
     }
     for name, slider in sliders.items():
         slider.add_class("cnn-" + name.replace(" ", "-"))
@@ -132,18 +132,18 @@ KERNEL_PRESETS: dict[str, list[list[float]]] = {  # 3×3 versions; kernel_preset
 KERNEL_SIZES = (3, 5)
 
 
-def resize_kernel(rows: Sequence[Sequence[float]], size: int) -> list[list[float]]:
-    """A square kernel grown (zeros around it) or cut (its centre) to size×size; odd sizes keep it centred."""
+def resize_kernel(rows: Sequence[Sequence[object]], size: int) -> list[list[object]]:
+    """A square kernel grown (zeros around it) or cut (its centre) to size×size; entries are kept as they are."""
     size = _whole(size, "kernel size", 1)
     n = len(rows)
     if n == 0 or any(len(r) != n for r in rows):
         raise ValueError(f"the kernel must be square, got rows of lengths {[len(r) for r in rows]}")
-    out = [[0.0] * size for _ in range(size)]
+    out: list[list[object]] = [[0.0] * size for _ in range(size)]
     shift = (size - n) // 2  # > 0: place rows in the middle; < 0: start reading inside rows
     for i in range(size):
         for j in range(size):
             if 0 <= i - shift < n and 0 <= j - shift < n:
-                out[i][j] = float(rows[i - shift][j - shift])
+                out[i][j] = rows[i - shift][j - shift]
     return out
 
 
@@ -157,7 +157,7 @@ def kernel_preset(name: str, size: int = 3) -> list[list[float]]:
     if name == "Gaussian" and size == 5:
         b = [1, 4, 6, 4, 1]  # binomial weights: a discrete Gaussian
         return [[bi * bj / 256 for bj in b] for bi in b]
-    return resize_kernel(KERNEL_PRESETS[name], size)
+    return [[float(v) for v in row] for row in resize_kernel(KERNEL_PRESETS[name], size)]
 
 
 def parse_kernel(entries: Sequence[Sequence[object]]) -> torch.Tensor:
@@ -200,9 +200,9 @@ def apply_kernel(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
 def kernel_figure(X: torch.Tensor, K: torch.Tensor, Y: torch.Tensor, source: str) -> "matplotlib.figure.Figure":
     """Input, kernel and output side by side, labelled, each with a colour bar."""
     kh, kw = K.shape
-    return plot_panels({f"input X: {source}": X, f"kernel K ({kh}×{kw})": K,
-                        f"output Y = corr2d(X, K, padding={kh // 2})": Y}, annotate_max=25,
-                       widths=[1.0, 0.75, 1.0], height=3.8)
+    return plot_panels({f"input X\n{source}": X, f"kernel K ({kh}×{kw})": K,
+                        f"output Y\n= corr2d(X, K, padding={kh // 2})": Y}, annotate_max=25,
+                       widths=[1.0, 0.75 if kh <= 3 else 1.0, 1.0], height=3.8)
 
 
 def fashion_mnist_image(index: int = 0) -> tuple[torch.Tensor, str]:
@@ -222,20 +222,21 @@ def fashion_mnist_image(index: int = 0) -> tuple[torch.Tensor, str]:
     return image, info.classes[int(y[index])]
 
 
-def kernel_editor(photo_size: int = 128) -> widgets.VBox:
-    """Edit a 3×3 or 5×5 kernel (preset buttons or typed values) and see corr2d's output live.
+def kernel_editor(preset: str = "identity", photo_size: int = 128) -> widgets.VBox:
+    """Edit a 3×3 or 5×5 kernel (preset buttons or typed values) and see corr2d's output live, starting at `preset`.
 
     CSS classes: cnn-image-source (Dropdown), cnn-kernel-size (ToggleButtons "3×3"/"5×5"),
     cnn-kernel-preset (every preset Button) and cnn-preset-<name> on each (cnn-preset-identity, cnn-preset-box-blur,
     cnn-preset-gaussian, cnn-preset-sharpen, cnn-preset-sobel-x, cnn-preset-sobel-y, cnn-preset-laplacian,
-    cnn-preset-emboss), cnn-kernel-grid (GridBox), cnn-k00 … cnn-k44 (FloatText in row i, column j; the 3×3 grid
+    cnn-preset-emboss), cnn-kernel-grid (GridBox), cnn-k00 … cnn-k44 (Text in row i, column j; the 3×3 grid
     uses cnn-k00 … cnn-k22), cnn-status (HTML), cnn-output (Image: input, kernel, output).
     """
     photo = sample_image(photo_size, grey=True)  # (photo_size, photo_size), section 04's loader
     source = widgets.Dropdown(options=["photo (Grace Hopper)", "Fashion-MNIST test image"], description="image", layout=widgets.Layout(width="320px"))
     source.add_class("cnn-image-source")
-    size = widgets.ToggleButtons(options=[f"{s}×{s}" for s in KERNEL_SIZES], description="kernel",
-                                 style={"button_width": "60px"})
+    size = widgets.ToggleButtons(options=[f"{s}×{s}" for s in KERNEL_SIZES], description="kernel size",
+                                 style={"button_width": "60px", "description_width": "80px"},
+                                 layout=widgets.Layout(width="260px"))
     size.add_class("cnn-kernel-size")
     buttons = []
     for name in KERNEL_PRESETS:
@@ -244,8 +245,8 @@ def kernel_editor(photo_size: int = 128) -> widgets.VBox:
         button.add_class("cnn-preset-" + name.lower().replace(" ", "-"))
         buttons.append(button)
     n = max(KERNEL_SIZES)
-    cells = [[widgets.FloatText(value=0.0, step=0.1, layout=widgets.Layout(width="75px")) for _ in range(n)]
-             for _ in range(n)]
+    cells = [[widgets.Text(value="0", continuous_update=False, layout=widgets.Layout(width="75px"))
+              for _ in range(n)] for _ in range(n)]  # Text, not FloatText: a typo gets a message, not silence
     for i in range(n):
         for j in range(n):
             cells[i][j].add_class(f"cnn-k{i}{j}")
@@ -255,7 +256,7 @@ def kernel_editor(photo_size: int = 128) -> widgets.VBox:
     status.add_class("cnn-status")
     image = widgets.Image(format="png", layout=widgets.Layout(width="900px"))
     image.add_class("cnn-output")
-    state = {"busy": False, "k": KERNEL_SIZES[0], "preset": "identity", "fashion": None}
+    state = {"busy": False, "k": KERNEL_SIZES[0], "preset": preset, "fashion": None}
 
     def set_kernel(rows: list[list[float]]) -> None:
         state["busy"] = True  # one render after all cells change, not one per cell
@@ -265,7 +266,8 @@ def kernel_editor(photo_size: int = 128) -> widgets.VBox:
             grid.layout.grid_template_columns = f"repeat({k}, 78px)"
             for i in range(k):
                 for j in range(k):
-                    cells[i][j].value = rows[i][j]
+                    v = rows[i][j]
+                    cells[i][j].value = v if isinstance(v, str) else f"{v:.4g}"  # what is shown is what is used
         finally:
             state["busy"] = False
         render()
@@ -304,7 +306,10 @@ def kernel_editor(photo_size: int = 128) -> widgets.VBox:
     def on_size(change: dict) -> None:
         old = [[cells[i][j].value for j in range(state["k"])] for i in range(state["k"])]
         state["k"] = int(change["new"].split("×")[0])
-        set_kernel(resize_kernel(old, state["k"]))
+        if state["preset"] in KERNEL_PRESETS:  # an untouched preset: its own version at the new size
+            set_kernel(kernel_preset(state["preset"], state["k"]))
+        else:  # an edited kernel: keep it, centred (zeros around it, or its middle cut out)
+            set_kernel(resize_kernel(old, state["k"]))
 
     def on_cell(_change: object) -> None:
         if not state["busy"]:
@@ -318,7 +323,7 @@ def kernel_editor(photo_size: int = 128) -> widgets.VBox:
     for row in cells:
         for cell in row:
             cell.observe(on_cell, names="value")
-    set_kernel(kernel_preset("identity", state["k"]))
+    set_kernel(kernel_preset(preset, state["k"]))
     presets = widgets.GridBox(buttons, layout=widgets.Layout(grid_template_columns="repeat(4, 100px)"))
     return widgets.VBox([widgets.HBox([source, size]), widgets.HBox([presets, grid]), status, image])
 
@@ -380,7 +385,7 @@ def window_explorer(input_size: tuple = (8, 8), kernel_size: tuple = (3, 3), pad
     sliders = {}
     for name, (lo, hi) in limits.items():
         for axis, k in (("h", 0), ("w", 1)):
-            slider = widgets.IntSlider(value=start[name][k], min=lo, max=hi,
+            slider = widgets.IntSlider(continuous_update=False, value=start[name][k], min=lo, max=hi,
                                        description=f"{name} {'height' if axis == 'h' else 'width'}",
                                        style={"description_width": "110px"}, layout=widgets.Layout(width="330px"))
             slider.add_class(f"cnn-{name}-{axis}")
@@ -607,8 +612,11 @@ def _layer_label(model, name: str, maps) -> str:
 
 
 def feature_map_view(activations: dict, images, index: int, layer: str, labels=None, classes=None,
-                     mean=None, std=None) -> "matplotlib.figure.Figure":
-    """The browser's picture: image `index` and every channel of `layer` (activations from capture_activations)."""
+                     mean=None, std=None, model=None) -> "matplotlib.figure.Figure":
+    """The browser's picture: image `index` and every channel of `layer` (activations from capture_activations).
+
+    With `model`, the title also names the layer's type (e.g. 'net.2 (ReLU)').
+    """
     from cnnlib.features import feature_maps
     from cnnlib.viz import plot_feature_maps
 
@@ -617,7 +625,8 @@ def feature_map_view(activations: dict, images, index: int, layer: str, labels=N
     if labels is not None:
         label = int(labels[index])
         title += f": {classes[label] if classes is not None else label}"
-    return plot_feature_maps(images[index], maps, layer, mean, std, image_title=title)
+    name = layer if model is None else f"{layer} ({type(dict(model.named_modules())[layer]).__name__})"
+    return plot_feature_maps(images[index], maps, name, mean, std, image_title=title)
 
 
 def feature_map_browser(model, images, labels=None, classes=None, *, mean=None, std=None):
@@ -644,7 +653,8 @@ def feature_map_browser(model, images, labels=None, classes=None, *, mean=None, 
 
     def update(change=None) -> None:
         try:
-            fig = feature_map_view(activations, images, index.value, layer.value, labels, classes, mean, std)
+            fig = feature_map_view(activations, images, index.value, layer.value, labels, classes, mean, std,
+                                   model)
         except (ValueError, TypeError) as e:
             status.value = f"⚠ {e}"
             return
