@@ -169,14 +169,21 @@ class LeNetModern(nn.Module):
 
 # ---------------------------------------------------------------- VGG (d2l 8.2)
 
-def vgg_block(num_convs: int, out_channels: int) -> nn.Sequential:
-    """num_convs 3x3 convs (padding 1, ReLU) then a 2x2 max-pool: (N, C, H, W) -> (N, out_channels, H/2, W/2)."""
+def vgg_block(num_convs: int, out_channels: int, batch_norm: bool = False) -> nn.Sequential:
+    """num_convs 3x3 convs (padding 1, ReLU) then a 2x2 max-pool: (N, C, H, W) -> (N, out_channels, H/2, W/2).
+
+    batch_norm=True puts a BatchNorm2d between each conv and its ReLU (not in the notes; trains faster).
+    """
     _check_int(num_convs, "num_convs", 1, "; a VGG block needs at least one convolution")
     _check_int(out_channels, "out_channels", 1)
+    if not isinstance(batch_norm, bool):
+        raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
     layers: list[nn.Module] = []
     with _no_lazy_warning():
         for _ in range(num_convs):
             layers.append(nn.LazyConv2d(out_channels, kernel_size=3, padding=1))  # (N, out_channels, H, W)
+            if batch_norm:
+                layers.append(nn.LazyBatchNorm2d())
             layers.append(nn.ReLU())
     layers.append(nn.MaxPool2d(kernel_size=2, stride=2))  # (N, out_channels, H/2, W/2)
     return nn.Sequential(*layers)
@@ -190,7 +197,7 @@ class VGG(nn.Module):
     """
 
     def __init__(self, arch: Sequence[tuple[int, int]], num_classes: int = 10, *,
-                 num_hiddens: int = 4096, dropout: float = 0.5) -> None:
+                 num_hiddens: int = 4096, dropout: float = 0.5, batch_norm: bool = False) -> None:
         super().__init__()
         arch = _check_arch(arch, "VGG", ("num_convs", "out_channels"))
         _check_num_classes(num_classes)
@@ -200,7 +207,7 @@ class VGG(nn.Module):
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout is the probability of zeroing a unit and must be in [0, 1), got {dropout}")
         self.num_blocks = len(arch)
-        conv_blks = [vgg_block(num_convs, out_channels) for num_convs, out_channels in arch]
+        conv_blks = [vgg_block(num_convs, out_channels, batch_norm) for num_convs, out_channels in arch]
         with _no_lazy_warning():
             self.net = nn.Sequential(
                 *conv_blks, nn.Flatten(),                                # (N, C * H/2^n * W/2^n)
@@ -233,23 +240,27 @@ class Residual(nn.Module):
     """The residual block of ResNet: Y = relu(bn2(conv2(relu(bn1(conv1(X))))) + X).
 
     With use_1x1conv=True a 1x1 conv reshapes the shortcut X so it matches Y (needed when
-    strides > 1 or the channel count changes).
+    strides > 1 or the channel count changes). skip=False drops the shortcut (and its 1x1 conv):
+    Y = relu(bn2(conv2(...))), the same two conv layers as a plain network.
     """
 
-    def __init__(self, num_channels: int, use_1x1conv: bool = False, strides: int = 1) -> None:
+    def __init__(self, num_channels: int, use_1x1conv: bool = False, strides: int = 1, *,
+                 skip: bool = True) -> None:
         super().__init__()
         _check_int(num_channels, "num_channels", 1)
         if not isinstance(use_1x1conv, bool):
             raise TypeError(f"use_1x1conv must be True or False, got {use_1x1conv!r}")
+        if not isinstance(skip, bool):
+            raise TypeError(f"skip must be True or False, got {skip!r}")
         _check_int(strides, "strides", 1)
-        if strides > 1 and not use_1x1conv:
+        if skip and strides > 1 and not use_1x1conv:
             raise ValueError(f"strides={strides} shrinks Y but not the shortcut X, so Y + X cannot be added; "
                              "pass use_1x1conv=True to resize X as well")
-        self.num_channels = num_channels
+        self.num_channels, self.skip = num_channels, skip
         with _no_lazy_warning():
             self.conv1 = nn.LazyConv2d(num_channels, kernel_size=3, padding=1, stride=strides)
             self.conv2 = nn.LazyConv2d(num_channels, kernel_size=3, padding=1)
-            if use_1x1conv:
+            if use_1x1conv and skip:
                 self.conv3 = nn.LazyConv2d(num_channels, kernel_size=1, stride=strides)
             else:
                 self.conv3 = None
@@ -258,11 +269,13 @@ class Residual(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) -> (N, num_channels, H/strides, W/strides)."""
-        if self.conv3 is None and X.dim() == 4 and X.shape[1] != self.num_channels:
+        if self.skip and self.conv3 is None and X.dim() == 4 and X.shape[1] != self.num_channels:
             raise ValueError(f"Residual({self.num_channels}) got X with {X.shape[1]} channels, but the shortcut "
                              f"adds X to a {self.num_channels}-channel Y; pass use_1x1conv=True to match them")
         Y = F.relu(self.bn1(self.conv1(X)))  # (N, num_channels, H/strides, W/strides)
         Y = self.bn2(self.conv2(Y))          # same shape
+        if not self.skip:
+            return F.relu(Y)
         if self.conv3 is not None:
             X = self.conv3(X)                # (N, num_channels, H/strides, W/strides)
         Y += X
@@ -273,12 +286,13 @@ class ResNet(nn.Module):
     """ResNet built from config data: stem b1, then one stage per (num_residuals, num_channels) in arch.
 
     Every stage but the first starts with a stride-2 Residual (halving H and W); the head is
-    global average pooling and one Linear. The b1_* keywords shrink the stem for small images.
+    global average pooling and one Linear. The b1_* keywords shrink the stem for small images;
+    skip=False removes every shortcut, giving the plain network of the same depth.
     """
 
     def __init__(self, arch: Sequence[tuple[int, int]], num_classes: int = 10, *,
                  b1_channels: int = 64, b1_kernel_size: int = 7, b1_stride: int = 2,
-                 b1_maxpool: bool = True) -> None:
+                 b1_maxpool: bool = True, skip: bool = True) -> None:
         super().__init__()
         arch = _check_arch(arch, "ResNet", ("num_residuals", "num_channels"))
         _check_num_classes(num_classes)
@@ -296,7 +310,7 @@ class ResNet(nn.Module):
         with _no_lazy_warning():
             self.net = nn.Sequential(self.b1(b1_channels, b1_kernel_size, b1_stride, b1_maxpool))
             for i, b in enumerate(arch):
-                self.net.add_module(f"b{i+2}", self.block(*b, first_block=(i == 0)))
+                self.net.add_module(f"b{i+2}", self.block(*b, first_block=(i == 0), skip=skip))
             self.net.add_module("last", nn.Sequential(
                 nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),  # (N, C)
                 nn.LazyLinear(num_classes)))                 # (N, num_classes)
@@ -312,14 +326,14 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
 
     @staticmethod
-    def block(num_residuals: int, num_channels: int, first_block: bool = False) -> nn.Sequential:
-        """num_residuals Residual blocks; unless first_block, the first one halves H and W."""
+    def block(num_residuals: int, num_channels: int, first_block: bool = False, skip: bool = True) -> nn.Sequential:
+        """num_residuals Residual blocks; unless first_block, the first one halves H and W (skip: see Residual)."""
         blk: list[nn.Module] = []
         for i in range(num_residuals):
             if i == 0 and not first_block:
-                blk.append(Residual(num_channels, use_1x1conv=True, strides=2))  # (N, num_channels, H/2, W/2)
+                blk.append(Residual(num_channels, use_1x1conv=True, strides=2, skip=skip))  # (N, num_channels, H/2, W/2)
             else:
-                blk.append(Residual(num_channels))                              # shape unchanged
+                blk.append(Residual(num_channels, skip=skip))                              # shape unchanged
         return nn.Sequential(*blk)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
@@ -413,3 +427,52 @@ def count_parameters(model: nn.Module) -> int:
         raise ValueError(f"{type(model).__name__} has lazy layers whose sizes are not known yet; "
                          "call materialize(model, X_shape) first, e.g. materialize(model, (1, 1, 28, 28))")
     return sum(p.numel() for p in params)
+
+
+# ---- CPU-budget variants for notebooks 06-09 ----
+# Narrow versions of the lecture's networks that reach the series' accuracy targets in a few minutes
+# on 2 CPU cores (recipes: cnnlib.train.RECIPES; measured numbers: the README's results table).
+
+VGG_SMALL_ARCH = ((1, 16), (1, 32), (2, 64))            # 28 -> 14 -> 7 -> 3 px
+RESNET_SMALL_ARCH = ((1, 24), (1, 48), (1, 96))         # 14 -> 14 -> 7 -> 4 px after the stride-2 stem
+CIFAR_CNN_WIDTHS = (32, 64, 128, 256)                   # 32 -> 16 -> 8 -> 4 -> 2 px
+
+
+def vgg_small(num_classes: int = 10) -> VGG:
+    """The notes' VGG narrowed for 28x28 Fashion-MNIST: 4 BatchNorm convs (16-64 channels), a 256-unit head.
+
+    (N, 1, 28, 28) -> (N, num_classes); call materialize(model, (1, 1, 28, 28)) first.
+    """
+    return VGG(VGG_SMALL_ARCH, num_classes, num_hiddens=256, dropout=0.5, batch_norm=True)
+
+
+def resnet_small(num_classes: int = 10, plain: bool = False) -> ResNet:
+    """A ResNet-8 for 28x28 images: 3x3 stride-2 stem (no max-pool), one Residual per stage (24, 48, 96 channels).
+
+    plain=True builds the same layers without the shortcuts (the plain network of the same depth).
+    (N, 1, 28, 28) -> (N, num_classes); call materialize(model, (1, 1, 28, 28)) first.
+    """
+    if not isinstance(plain, bool):
+        raise TypeError(f"plain must be True or False, got {plain!r}")
+    return ResNet(RESNET_SMALL_ARCH, num_classes, b1_channels=RESNET_SMALL_ARCH[0][1], b1_kernel_size=3,
+                  b1_stride=2, b1_maxpool=False, skip=not plain)
+
+
+def cifar_cnn(num_classes: int = 10, widths: Sequence[int] = CIFAR_CNN_WIDTHS) -> nn.Sequential:
+    """A small CNN for CIFAR-10: one BatchNorm vgg_block per width, global max-pool, one Linear.
+
+    (N, 3, 32, 32) -> (N, num_classes); call materialize(model, (1, 3, 32, 32)) first.
+    """
+    _check_num_classes(num_classes)
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) == 0:
+        raise TypeError(f"widths must be a non-empty sequence of channel counts such as (32, 64, 128, 256), "
+                        f"got {widths!r}")
+    blocks = [vgg_block(1, w, batch_norm=True) for w in widths]  # each halves H and W
+    with _no_lazy_warning():
+        return nn.Sequential(
+            *blocks,                                   # (N, widths[-1], H/2^n, W/2^n)
+            nn.AdaptiveMaxPool2d((1, 1)), nn.Flatten(),  # (N, widths[-1])
+            nn.LazyLinear(num_classes))                # (N, num_classes)
+
+
+__all__ += ["vgg_small", "resnet_small", "cifar_cnn"]

@@ -305,7 +305,7 @@ def test_cli_rejects_bad_arguments(capsys):
 
 
 def test_train_recipe_rejects_unknown_names_before_loading_anything(tmp_path):
-    with pytest.raises(ValueError, match="unknown model 'vgg99'; known recipes: mlp, lenet, cnn"):
+    with pytest.raises(ValueError, match="unknown model 'vgg99'; known recipes: lenet, lenet-modern, vgg, resnet, resnet-plain, mlp, cnn"):
         train_recipe("vgg99", data_root=tmp_path)
     with pytest.raises(ValueError, match="unknown dataset 'svhn'; known datasets"):
         train_recipe("mlp", "svhn", data_root=tmp_path)

@@ -1,0 +1,258 @@
+"""cnnlib.features (and the 06-09 plots and feature-map browser built on it) against hand-computed ground truth."""
+import pytest
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from torch import nn
+
+from cnnlib.features import (
+    accuracy, block_costs, capture_activations, confusion_matrix, conv_stack, feature_layers, feature_maps,
+    first_conv_weight, gradient_norms, most_confident_mistakes, predict, receptive_field, shift_images,
+    shifted_accuracy,
+)
+from cnnlib.models import LeNet, LeNetModern, ResNet, VGG, count_parameters, materialize, mlp_baseline
+
+
+@pytest.fixture
+def lenet():
+    torch.manual_seed(0)
+    return materialize(LeNetModern(), (1, 1, 28, 28))
+
+
+@pytest.fixture
+def small_resnet():
+    torch.manual_seed(0)
+    model = ResNet(((1, 8), (1, 16)), b1_channels=8, b1_kernel_size=3, b1_stride=1, b1_maxpool=False)
+    return materialize(model, (1, 1, 28, 28))
+
+
+# ---------------------------------------------------------------- activations
+
+def test_feature_layers_are_the_convs_and_activations_in_order(lenet):
+    assert feature_layers(lenet, (1, 1, 28, 28)) == ["net.0", "net.2", "net.4", "net.6"]
+    assert feature_layers(materialize(LeNet(), (1, 1, 28, 28)), (1, 1, 28, 28)) == ["net.0", "net.1", "net.3", "net.4"]
+
+
+def test_a_residual_block_is_one_feature_layer(small_resnet):
+    names = feature_layers(small_resnet, (1, 1, 28, 28))
+    assert names == ["net.0.0", "net.0.2", "net.b2.0", "net.b3.0"]  # stem conv, stem ReLU, two blocks
+
+
+def test_captured_activation_is_the_layer_output(lenet):
+    X = torch.randn(3, 1, 28, 28)
+    acts = capture_activations(lenet, X)
+    lenet.eval()
+    with torch.no_grad():
+        assert torch.allclose(acts["net.0"], lenet.net[0](X))
+        assert torch.allclose(acts["net.2"], lenet.net[:3](X))
+    assert acts["net.4"].shape == (3, 16, 10, 10)
+
+
+def test_capture_removes_its_hooks_and_restores_training_mode(lenet):
+    lenet.train()
+    capture_activations(lenet, torch.randn(2, 1, 28, 28))
+    assert lenet.training and all(m.training for m in lenet.modules())
+    assert all(not m._forward_hooks for m in lenet.modules())
+
+
+def test_capture_named_layers_and_unknown_names(lenet):
+    acts = capture_activations(lenet, torch.randn(2, 1, 28, 28), layers=["net.9"])
+    assert list(acts) == ["net.9"] and acts["net.9"].shape == (2, 120)
+    with pytest.raises(ValueError, match="no layer called 'conv9'"):
+        capture_activations(lenet, torch.randn(2, 1, 28, 28), layers=["conv9"])
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        capture_activations(lenet, torch.randn(1, 28, 28))
+
+
+def test_feature_maps_picks_one_image_and_explains_bad_choices(lenet):
+    acts = capture_activations(lenet, torch.randn(4, 1, 28, 28))
+    assert torch.equal(feature_maps(acts, 2, "net.4"), acts["net.4"][2])
+    with pytest.raises(ValueError, match="out of range: there are 4 images"):
+        feature_maps(acts, 4, "net.4")
+    with pytest.raises(ValueError, match="unknown layer"):
+        feature_maps(acts, 0, "net.99")
+    with pytest.raises(ValueError, match="whole number"):
+        feature_maps(acts, "a", "net.0")
+
+
+def test_first_conv_weight_is_the_first_kernel_bank(lenet):
+    assert torch.equal(first_conv_weight(lenet), lenet.net[0].weight.detach())
+    with pytest.raises(ValueError, match="no Conv2d"):
+        first_conv_weight(mlp_baseline())
+
+
+# ---------------------------------------------------------------- predictions
+
+def test_confusion_matrix_counts_true_rows_and_predicted_columns():
+    y_true = torch.tensor([0, 0, 1, 2, 2, 2])
+    y_pred = torch.tensor([0, 1, 1, 2, 0, 2])
+    cm = confusion_matrix(y_true, y_pred, 3)
+    assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert cm.sum(dim=1).tolist() == [2, 1, 3]  # each row holds all examples of its true class
+    with pytest.raises(ValueError, match="outside 0..2"):
+        confusion_matrix(y_true, y_pred + 1, 3)
+
+
+def test_most_confident_mistakes_are_wrong_and_sorted():
+    logits = torch.tensor([[5.0, 0.0], [0.0, 1.0], [0.0, 9.0], [3.0, 0.0], [0.0, 0.2]])
+    y = torch.tensor([0, 0, 0, 1, 1])
+    m = most_confident_mistakes(logits, y, k=10)
+    assert m.index.tolist() == [2, 3, 1]  # wrong ones only, surest first
+    assert (m.predicted != m.true).all()
+    assert m.confidence.tolist() == sorted(m.confidence.tolist(), reverse=True)
+
+
+def test_predict_and_accuracy_agree(lenet):
+    X, y = torch.randn(30, 1, 28, 28), torch.randint(0, 10, (30,))
+    logits = predict(lenet, X, batch_size=7)
+    assert logits.shape == (30, 10)
+    assert accuracy(lenet, X, y) == pytest.approx((logits.argmax(1) == y).float().mean().item())
+
+
+# ---------------------------------------------------------------- gradients
+
+def test_gradient_norms_match_autograd_and_leave_the_model_alone(lenet):
+    X, y = torch.randn(16, 1, 28, 28), torch.randint(0, 10, (16,))
+    lenet.eval()
+    before = {k: v.clone() for k, v in lenet.state_dict().items()}
+    norms = gradient_norms(lenet, X, y)
+    assert [n for n, _ in norms] == ["net.0", "net.4", "net.9", "net.12", "net.15"]
+    lenet.train()
+    F.cross_entropy(lenet(X), y).backward()
+    assert norms[0][1] == pytest.approx(lenet.net[0].weight.grad.norm().item(), rel=1e-4)
+    lenet.load_state_dict(before)  # the manual pass above changed BatchNorm statistics, gradient_norms did not
+    lenet.zero_grad(set_to_none=True)
+    lenet.eval()
+    gradient_norms(lenet, X, y)
+    assert not lenet.training
+    assert all(torch.equal(v, before[k]) for k, v in lenet.state_dict().items())
+    assert all(p.grad is None for p in lenet.parameters())
+
+
+# ---------------------------------------------------------------- receptive field and costs
+
+def test_two_3x3_convs_see_as_far_as_one_5x5_with_fewer_weights():
+    c = 64
+    assert conv_stack(2, 3, c) == (5, 18 * c ** 2)
+    assert conv_stack(1, 5, c) == (5, 25 * c ** 2)
+    assert receptive_field([(3, 1), (2, 2), (3, 1)]) == 3 + 1 + 2 * 2  # a pool doubles the next layer's step
+
+
+def test_block_costs_sum_to_count_parameters_and_count_conv_work():
+    torch.manual_seed(0)
+    model = materialize(VGG(((1, 8), (2, 16)), num_hiddens=32), (1, 1, 28, 28))
+    rows = block_costs(model, (1, 1, 28, 28))
+    assert sum(r.params for r in rows) == count_parameters(model)
+    assert rows[0].shape == (8, 14, 14) and rows[0].macs == 8 * 28 * 28 * 1 * 9
+    assert rows[1].macs == 16 * 14 * 14 * 8 * 9 + 16 * 14 * 14 * 16 * 9  # both convs run before the pool
+    assert [r.field for r in rows[:2]] == [4, 4 + 2 * 2 + 2 * 2 + 1 * 2]
+    assert rows[-1].field is None and rows[-1].macs == 10 * 32
+
+
+def test_block_costs_follow_the_main_path_of_a_residual_block(small_resnet):
+    rows = block_costs(small_resnet, (1, 1, 28, 28))
+    assert [r.field for r in rows] == [3, 3 + 2 + 2, 7 + 2 + 2 * 2, None]  # stem; conv1, conv2; conv1 (stride 2), conv2
+    assert sum(r.params for r in rows) == count_parameters(small_resnet)
+
+
+# ---------------------------------------------------------------- shifts
+
+def test_shift_images_pads_with_zeros_or_rolls():
+    X = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    assert shift_images(X, 1)[0, 0].tolist() == [[0, 1, 2], [0, 4, 5], [0, 7, 8]]
+    assert shift_images(X, 0, -1)[0, 0].tolist() == [[4, 5, 6], [7, 8, 9], [0, 0, 0]]
+    assert torch.equal(shift_images(X, 1, mode="roll"), torch.roll(X, 1, dims=3))
+    assert torch.equal(shift_images(X, 0, 0), X)
+    with pytest.raises(ValueError, match="out of view"):
+        shift_images(X, 3)
+
+
+def test_shifted_accuracy_starts_at_the_plain_accuracy(lenet):
+    X, y = torch.randn(20, 1, 28, 28), torch.randint(0, 10, (20,))
+    accs = shifted_accuracy(lenet, X, y, shifts=[0, 2])
+    assert accs[0] == accuracy(lenet, X, y) and len(accs) == 2
+
+
+# ---------------------------------------------------------------- plots and the browser
+
+def test_plots_return_labelled_figures(lenet):
+    from cnnlib import viz
+    X = torch.randn(6, 1, 28, 28)
+    acts = capture_activations(lenet, X)
+    figs = [viz.plot_feature_maps(X[0], acts["net.0"][0], "net.0"),
+            viz.plot_filters(first_conv_weight(lenet)),
+            viz.plot_filters(torch.randn(4, 3, 3, 3)),
+            viz.plot_confusion_matrix(torch.eye(3, dtype=torch.int64) * 5, ["a", "b", "c"]),
+            viz.plot_image_grid(X, [str(i) for i in range(6)]),
+            viz.plot_grad_norms({"a": [("x", 1.0), ("y", 0.1)], "b": [("x", 2.0), ("y", 0.5)]}),
+            viz.plot_shift_accuracy([0, 1], {"mlp": [0.5, 0.3]})]
+    assert all(isinstance(f, Figure) for f in figs)
+    cm_ax = figs[3].axes[0]
+    assert cm_ax.get_xlabel() == "predicted class" and cm_ax.get_ylabel() == "true class"
+    assert viz.to_image(torch.zeros(3, 4, 4), (0.5, 0.5, 0.5), (0.2, 0.2, 0.2)).shape == (4, 4, 3)
+
+
+def _by_class(box, css):
+    found = []
+
+    def walk(w):
+        if css in getattr(w, "_dom_classes", ()):
+            found.append(w)
+        for child in getattr(w, "children", ()):
+            walk(child)
+    walk(box)
+    assert len(found) == 1, css
+    return found[0]
+
+
+def test_feature_map_browser_redraws_on_every_choice(lenet):
+    from cnnlib.widgets import feature_map_browser, feature_map_view
+    X, y = torch.randn(5, 1, 28, 28), torch.randint(0, 10, (5,))
+    box = feature_map_browser(lenet, X, y, classes=[str(i) for i in range(10)])
+    image, layer = _by_class(box, "cnn-fmb-image"), _by_class(box, "cnn-fmb-layer")
+    output, status = _by_class(box, "cnn-fmb-output"), _by_class(box, "cnn-fmb-status")
+    assert [v for _, v in layer.options] == ["net.0", "net.2", "net.4", "net.6"]
+    assert layer.options[0][0] == "net.0 · Conv2d · 6x28x28"
+    first = bytes(output.value)
+    assert first.startswith(b"\x89PNG") and "image 0 of 5" in status.value
+    layer.value = "net.4"
+    assert bytes(output.value) != first and "net.4" in status.value
+    image.value = 4
+    assert "image 4 of 5" in status.value
+    assert image.max == 4  # the text box cannot go past the last image
+    with pytest.raises(ValueError, match="out of range"):
+        feature_map_view(capture_activations(lenet, X), X, 5, "net.0")
+
+
+class TwinBlock(nn.Module):
+    """A residual block written another way (other attribute names, optional shortcut), as users write them."""
+
+    def __init__(self, c_in, c_out, stride=1, skip=True):
+        super().__init__()
+        self.c1 = nn.Conv2d(c_in, c_out, 3, stride, 1)
+        self.c2 = nn.Conv2d(c_out, c_out, 3, 1, 1)
+        self.c3 = nn.Conv2d(c_in, c_out, 1, stride) if stride != 1 or c_in != c_out else None
+        self.skip = skip
+
+    def forward(self, X):
+        Y = self.c2(F.relu(self.c1(X)))
+        if self.skip:
+            Y = Y + (X if self.c3 is None else self.c3(X))
+        return F.relu(Y)
+
+
+def test_any_block_with_its_own_forward_is_one_layer_and_its_shortcut_adds_no_field():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), TwinBlock(4, 4), TwinBlock(4, 8, 2, skip=False),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
+    assert feature_layers(model, (1, 1, 16, 16)) == ["0", "1", "2", "3"]
+    rows = block_costs(model, (1, 1, 16, 16))
+    assert [r.field for r in rows[:4]] == [3, 3, 7, 7 + 2 + 2 * 2]
+    assert gradient_norms(model, torch.randn(4, 1, 16, 16), torch.arange(4), skip_1x1=True)[-2][0] == "3.c2"
+
+
+def test_cost_table_lists_every_block_and_the_totals(lenet):
+    from cnnlib.features import cost_table
+    table = cost_table(block_costs(lenet, (1, 1, 28, 28)))
+    lines = table.splitlines()
+    assert lines[0].split() == ["block", "layer", "output", "shape", "parameters", "multiply-adds", "field"]
+    assert len(lines) == 2 + 16 + 2 and lines[-1].split()[1] == f"{count_parameters(lenet):,}"
