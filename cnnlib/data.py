@@ -219,6 +219,17 @@ def stratified_subset(X: torch.Tensor, y: torch.Tensor, n: int, seed: int = 0) -
     return X[picks], y[picks]
 
 
+def random_flip(X: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Mirror each image left-right with probability 1/2: (N, C, H, W) -> (N, C, H, W).
+
+    The augmentation of notebooks 07-08 (clothes look the same mirrored; crops cost more epochs than they gain there).
+    """
+    if X.ndim != 4:
+        raise ValueError(f"random_flip expects a batch (N, C, H, W), got shape {tuple(X.shape)}")
+    flip = torch.rand(len(X), generator=generator) < 0.5                         # (N,)
+    return torch.where(flip.to(X.device).view(-1, 1, 1, 1), X.flip(3), X)       # (N, C, H, W)
+
+
 def random_flip_crop(X: torch.Tensor, pad: int = 4, generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Random horizontal flip, then a random crop of the zero-padded image: (N, C, H, W) -> (N, C, H, W)."""
     if X.ndim != 4:

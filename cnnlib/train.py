@@ -19,7 +19,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from cnnlib.data import DATASETS, DataNotFoundError, DatasetInfo, dataset_info, load_data, random_flip_crop
+from cnnlib.data import (DATASETS, DataNotFoundError, DatasetInfo, dataset_info, load_data, random_flip,
+                         random_flip_crop)
 from cnnlib.utils import device as default_device
 from cnnlib.utils import mode_banner, quick_mode, set_seed
 
@@ -247,6 +248,30 @@ def _resume(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, sche
     return done, history
 
 
+def load_pretrained(path: PathLike, model: nn.Module) -> History:
+    """Load the weights of a checkpoint written by fit (or the command line) into `model`; returns its History.
+
+    This is what the PRETRAINED flag of notebooks 06-09 does instead of training.
+    """
+    path = Path(path)
+    fix = "train one with: python -m cnnlib.train MODEL --out checkpoints/ and pass its .pt file"
+    if not path.is_file():
+        raise FileNotFoundError(f"PRETRAINED checkpoint {path} does not exist; {fix}")
+    try:
+        state = torch.load(path, map_location=_model_device(model), weights_only=True)
+    except Exception as e:
+        raise CheckpointError(f"cannot read the checkpoint {path} ({type(e).__name__}); {fix}") from e
+    if not isinstance(state, dict) or not {"model", "history"} <= set(state):
+        raise CheckpointError(f"{path} is not a checkpoint written by cnnlib.train.fit; {fix}")
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as e:
+        detail = " ".join(str(e).split())[:300]
+        raise CheckpointError(f"the checkpoint {path} holds another network than this {type(model).__name__} "
+                              f"(was it trained with the recipe this notebook uses?): {detail}") from e
+    return History.from_dict(state["history"])
+
+
 # ---------------------------------------------------------------- recipes and the command line
 
 @dataclass
@@ -259,7 +284,7 @@ class Recipe:
     momentum: float = 0.0
     weight_decay: float = 0.0
     one_cycle: bool = False   # OneCycleLR rising to lr then annealing, stepped per batch
-    augment: bool = False     # random_flip_crop on training batches
+    augment: Optional[Callable[..., torch.Tensor]] = None  # applied to each training batch, e.g. random_flip
 
     def build_optimizer(self, steps_per_epoch: int, epochs: int, lr: Optional[float] = None):
         """(SGD optimizer, scheduler or None) for this recipe; `lr` overrides the recipe's."""
@@ -307,17 +332,19 @@ def _lenet_modern(info: DatasetInfo) -> Recipe:
 
 
 def _vgg(info: DatasetInfo) -> Recipe:
-    """07: vgg_small, the notes' VGG narrowed for 28x28 images (16-64 channels, BatchNorm), one-cycle SGD."""
+    """07: vgg_small, the notes' VGG narrowed for 28x28 images (16-64 channels, BatchNorm), one-cycle SGD, flips."""
     from cnnlib.models import vgg_small
     model = _channels_last(_materialized(vgg_small(len(info.classes)), info))
-    return Recipe(model, lr=0.1, batch_size=256, epochs=15, momentum=0.9, weight_decay=5e-4, one_cycle=True)
+    return Recipe(model, lr=0.1, batch_size=256, epochs=25, momentum=0.9, weight_decay=5e-4, one_cycle=True,
+                  augment=random_flip)
 
 
-RESNET_SETTINGS = dict(lr=0.1, batch_size=256, epochs=12, momentum=0.9, weight_decay=5e-4, one_cycle=True)
+RESNET_SETTINGS = dict(lr=0.1, batch_size=256, epochs=20, momentum=0.9, weight_decay=5e-4, one_cycle=True,
+                       augment=random_flip)
 
 
 def _resnet(info: DatasetInfo) -> Recipe:
-    """08: resnet_small, a ResNet-8 with a stride-2 stem and 24-96 channels, one-cycle SGD."""
+    """08: resnet_small, a ResNet-8 with a stride-2 stem and 24-96 channels, one-cycle SGD, flips."""
     from cnnlib.models import resnet_small
     model = _channels_last(_materialized(resnet_small(len(info.classes)), info))
     return Recipe(model, **RESNET_SETTINGS)
@@ -335,7 +362,7 @@ def _cnn(info: DatasetInfo) -> Recipe:
     from cnnlib.models import cifar_cnn
     model = _channels_last(_materialized(cifar_cnn(len(info.classes)), info))
     return Recipe(model, lr=0.2, batch_size=256, epochs=8, momentum=0.9, weight_decay=5e-4, one_cycle=True,
-                  augment=True)
+                  augment=random_flip_crop)
 
 
 # name -> function(dataset info) -> Recipe; a new model is one more entry.
@@ -365,7 +392,7 @@ def train_recipe(model: str, dataset: Optional[str] = None, *, epochs: Optional[
     epochs = (1 if quick_mode() else recipe.epochs) if epochs is None else epochs
     batch_size = recipe.batch_size if batch_size is None else batch_size
     data = load_data(dataset, batch_size=batch_size, val_size=5000, seed=seed, root=data_root,
-                     augment=random_flip_crop if recipe.augment else None)
+                     augment=recipe.augment)
     optimizer, scheduler = recipe.build_optimizer(len(data.train), epochs, lr)
     checkpoint = Path(out) / f"{model}-{dataset}-seed{seed}.pt"
     history = fit(recipe.model, data.train, data.val, epochs=epochs, optimizer=optimizer, scheduler=scheduler,

@@ -13,7 +13,7 @@ import torch
 
 from cnnlib.data import (
     DATASETS, DataNotFoundError, Loaders, TensorLoader, channel_stats, data_root, dataset_info, load_data,
-    load_tensors, missing_files, prepare_test_root, random_flip_crop, split, stratified_subset,
+    load_tensors, missing_files, prepare_test_root, random_flip, random_flip_crop, split, stratified_subset,
 )
 
 REAL_SIZES = {"fashion-mnist": (60000, 10000), "mnist": (60000, 10000), "cifar10": (50000, 10000)}
@@ -273,6 +273,17 @@ def test_random_flip_crop_without_padding_only_flips():
     flipped = [torch.equal(o, x.flip(2)) for o, x in zip(out, X)]
     assert all(f or torch.equal(o, x) for f, o, x in zip(flipped, out, X))
     assert 0 < sum(flipped) < 20
+
+
+def test_random_flip_mirrors_about_half_of_the_images_and_nothing_else():
+    X = torch.randn(40, 2, 5, 5)
+    out = random_flip(X, generator=torch.Generator().manual_seed(3))
+    flip = torch.rand(40, generator=torch.Generator().manual_seed(3)) < 0.5  # replay the draws
+    for o, x, f in zip(out, X, flip):
+        assert torch.equal(o, x.flip(2) if f else x)
+    assert 10 < int(flip.sum()) < 30
+    with pytest.raises(ValueError, match=r"random_flip expects a batch \(N, C, H, W\), got shape \(2, 5, 5\)"):
+        random_flip(X[0])
 
 
 def test_random_flip_crop_rejects_bad_input():

@@ -13,8 +13,9 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from cnnlib.data import TensorLoader
-from cnnlib.train import RECIPES, CheckpointError, History, evaluate, fit, main, train_recipe
+from cnnlib.data import DATASETS, TensorLoader, load_data
+from cnnlib.train import (RECIPES, CheckpointError, History, evaluate, fit, load_pretrained, main,
+                          train_recipe)
 from cnnlib.utils import set_seed
 from cnnlib.viz import plot_history
 
@@ -321,3 +322,46 @@ def test_recipes_build_a_model_and_optimizer_per_dataset():
     opt, sched = recipe.build_optimizer(steps_per_epoch=10, epochs=2)
     assert opt.defaults["lr"] == 1e-3 and opt.defaults["momentum"] == 0.9 and sched is None
     assert recipe.batch_size == 64
+
+
+# ---------------------------------------------------------------- PRETRAINED: load a finished checkpoint
+
+def test_load_pretrained_restores_the_trained_weights_and_history(tmp_path):
+    ckpt = tmp_path / "m.pt"
+    model, opt, _ = _setup()
+    history = fit(model, TensorLoader(*_data(32), 16), TensorLoader(*_data(16, seed=1), 16), epochs=2,
+                  optimizer=opt, device="cpu", checkpoint=ckpt, progress=False)
+    fresh, _, _ = _setup(seed=1)
+    assert not torch.equal(fresh[0].weight, model[0].weight)
+    loaded = load_pretrained(ckpt, fresh)
+    assert loaded.to_dict() == history.to_dict()
+    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values()))
+
+
+def test_load_pretrained_explains_a_missing_corrupt_or_foreign_checkpoint(tmp_path):
+    model, opt, _ = _setup()
+    with pytest.raises(FileNotFoundError, match=r"PRETRAINED checkpoint .*missing.pt does not exist; train one"):
+        load_pretrained(tmp_path / "missing.pt", model)
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(CheckpointError, match=r"cannot read the checkpoint .*junk.pt"):
+        load_pretrained(tmp_path / "junk.pt", model)
+    torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match=r"not a checkpoint written by cnnlib.train.fit"):
+        load_pretrained(tmp_path / "other.pt", model)
+    fit(model, TensorLoader(*_data(32), 16), epochs=1, optimizer=opt, device="cpu", checkpoint=tmp_path / "m.pt",
+        progress=False)
+    with pytest.raises(CheckpointError, match=r"holds another network than this Sequential"):
+        load_pretrained(tmp_path / "m.pt", nn.Sequential(nn.Flatten(), nn.Linear(64, 3)))
+
+
+@pytest.mark.parametrize("model", ["lenet-modern", "vgg", "resnet", "cnn"])
+def test_a_cli_checkpoint_loads_into_the_notebooks_model(model, real_data_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNLIB_QUICK", "1")
+    result = train_recipe(model, epochs=1, data_root=real_data_root, out=tmp_path, progress=False)
+    info = DATASETS[result["dataset"]]
+    set_seed(5)
+    notebook_model = RECIPES[model](info).model  # what the notebook's PRETRAINED cell loads into
+    history = load_pretrained(result["checkpoint"], notebook_model)
+    assert len(history) == 1 and history.val_acc[-1] == pytest.approx(result["val_accuracy"], abs=1e-4)
+    data = load_data(result["dataset"], batch_size=256, val_size=5000, root=real_data_root)
+    assert evaluate(notebook_model, data.test)[1] == pytest.approx(result["test_accuracy"], abs=1e-4)
