@@ -6,7 +6,6 @@ cnnlib.widgets share one tested implementation.
 """
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -14,6 +13,8 @@ from typing import Callable, Optional
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from cnnlib.models import _eval_no_grad, _model_device  # shared with the models' own helpers
 
 __all__ = [
     "FEATURE_TYPES", "feature_layers", "capture_activations", "feature_maps", "first_conv_weight",
@@ -38,27 +39,6 @@ def _check_images(X: object, func: str) -> None:
     if X.dim() != 4:
         raise ValueError(f"{func} expects a batch of images (N, C, H, W), got shape {tuple(X.shape)}; "
                          "for one image use X.unsqueeze(0)")
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    for t in model.parameters():
-        return t.device
-    for t in model.buffers():
-        return t.device
-    return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def _eval_no_grad(model: nn.Module) -> Iterator[None]:
-    """Eval mode and no autograd inside; every submodule's train/eval flag is restored afterwards."""
-    flags = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        for m, training in flags:
-            m.training = training
 
 
 def _is_block(module: nn.Module) -> bool:
