@@ -210,18 +210,23 @@ def _save_checkpoint(path: Path, epoch: int, model: nn.Module, optimizer: torch.
         raise
 
 
+def _read_checkpoint(path: Path, keys: set[str], fix: str, map_location="cpu") -> dict:
+    """torch.load(path, weights_only=True), checked to be a fit checkpoint with `keys`; `fix` ends every error."""
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # truncated, garbage, or holds more than tensors and numbers
+        raise CheckpointError(f"cannot read the checkpoint {path} ({type(e).__name__}: "
+                              f"{(str(e).strip() or 'no details').splitlines()[0][:200]}); {fix}") from e
+    if not isinstance(state, dict) or not keys <= set(state):
+        raise CheckpointError(f"{path} is not a checkpoint written by cnnlib.train.fit; {fix}")
+    return state
+
+
 def _resume(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler,
             epochs: int) -> tuple[int, History]:
     """Restore model, optimizer, scheduler and RNG from `path`; returns (first epoch to run, History so far)."""
     fix = f"delete {path} to start over, or pass another checkpoint path"
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated, garbage, or holds more than tensors and numbers
-        raise CheckpointError(f"cannot read the checkpoint {path} ({type(e).__name__}: "
-                              f"{(str(e).strip() or 'no details').splitlines()[0][:200]}); {fix}") from e
-    keys = {"epoch", "model", "optimizer", "scheduler", "history", "rng"}
-    if not isinstance(state, dict) or not keys <= set(state):
-        raise CheckpointError(f"{path} is not a checkpoint written by cnnlib.train.fit; {fix}")
+    state = _read_checkpoint(path, {"epoch", "model", "optimizer", "scheduler", "history", "rng"}, fix)
     done = state["epoch"] + 1
     if done > epochs:
         raise CheckpointError(f"the checkpoint {path} already holds {done} completed epochs but you asked for "
@@ -257,12 +262,7 @@ def load_pretrained(path: PathLike, model: nn.Module) -> History:
     fix = "train one with: python -m cnnlib.train MODEL --out checkpoints/ and pass its .pt file"
     if not path.is_file():
         raise FileNotFoundError(f"PRETRAINED checkpoint {path} does not exist; {fix}")
-    try:
-        state = torch.load(path, map_location=_model_device(model), weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"cannot read the checkpoint {path} ({type(e).__name__}); {fix}") from e
-    if not isinstance(state, dict) or not {"model", "history"} <= set(state):
-        raise CheckpointError(f"{path} is not a checkpoint written by cnnlib.train.fit; {fix}")
+    state = _read_checkpoint(path, {"model", "history"}, fix, map_location=_model_device(model))
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as e:
