@@ -1,5 +1,6 @@
-"""Looking inside trained networks: activations (forward hooks), predictions, confusion matrices, mistakes,
-gradient norms per layer, receptive fields and costs per block, and accuracy on shifted images.
+"""Looking inside trained networks: activations (forward hooks), predictions (also averaged with the mirror image:
+test-time augmentation), confusion matrices, mistakes, gradient norms per layer, receptive fields and costs per
+block, and accuracy on shifted images.
 
 Every function is plain (tensors in, tensors or lists out), so notebooks 06-09 and the feature-map browser in
 cnnlib.widgets share one tested implementation.
@@ -14,11 +15,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnlib.models import _eval_no_grad, _model_device  # shared with the models' own helpers
+from cnnlib.models import _eval_no_grad  # shared with the models' own helpers
+from cnnlib.utils import model_device
 
 __all__ = [
     "FEATURE_TYPES", "feature_layers", "capture_activations", "feature_maps", "first_conv_weight",
-    "predict", "accuracy", "confusion_matrix", "most_confident_mistakes", "gradient_norms",
+    "predict", "predict_mirrored", "accuracy", "confusion_matrix", "most_confident_mistakes", "gradient_norms",
     "receptive_field", "conv_stack", "BlockCost", "block_costs", "cost_table", "shift_images", "shifted_accuracy",
 ]
 
@@ -65,7 +67,7 @@ def feature_layers(model: nn.Module, X_shape: Sequence[int]) -> list[str]:
     residual block are left out (the block's output is what the next layer sees).
     """
     _check_model(model, "feature_layers")
-    X = torch.zeros(*X_shape, device=_model_device(model))
+    X = torch.zeros(*X_shape, device=model_device(model))
     found = capture_activations(model, X, layers=None)
     return list(found)
 
@@ -115,7 +117,7 @@ def capture_activations(model: nn.Module, X: torch.Tensor,
     handles = [m.register_forward_hook(hook_for(n)) for n, m in wanted.items()]
     try:
         with _eval_no_grad(model):
-            model(X.to(_model_device(model)))
+            model(X.to(model_device(model)))
     finally:
         for h in handles:
             h.remove()
@@ -157,15 +159,27 @@ def predict(model: nn.Module, X: torch.Tensor, batch_size: int = 1000) -> torch.
     _check_model(model, "predict")
     if not isinstance(X, torch.Tensor) or X.dim() < 2:
         raise TypeError("predict expects a tensor of examples X (N, ...)")
-    dev = _model_device(model)
+    dev = model_device(model)
     with _eval_no_grad(model):
         return torch.cat([model(Xb.to(dev)).cpu() for Xb in _batches(X, batch_size)])  # (N, num_classes)
 
 
-def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
-    """Fraction of examples whose largest logit is the true label y (N,)."""
-    y_hat = predict(model, X, batch_size).argmax(dim=1)  # (N,)
-    return (y_hat == y.cpu()).float().mean().item()
+def predict_mirrored(model: nn.Module, X: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Test-time augmentation: class probabilities (N, num_classes), the mean of the model's softmax for the
+    images X (N, C, H, W) and for the same images mirrored left-right (for models trained with random_flip).
+    """
+    _check_images(X, "predict_mirrored")
+    probs = predict(model, X, batch_size).softmax(dim=1)                      # (N, num_classes)
+    return (probs + predict(model, X.flip(-1), batch_size).softmax(dim=1)) / 2  # mirrored: width reversed
+
+
+def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,
+             mirrored: bool = False) -> float:
+    """Fraction of examples whose largest logit is the true label y (N,); mirrored: use predict_mirrored."""
+    if not isinstance(mirrored, bool):
+        raise TypeError(f"mirrored must be True or False, got {mirrored!r}")
+    scores = predict_mirrored(model, X, batch_size) if mirrored else predict(model, X, batch_size)
+    return (scores.argmax(dim=1) == y.cpu()).float().mean().item()  # (N,) predicted labels against y
 
 
 def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -222,7 +236,7 @@ def gradient_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     weights = [m.weight for _, m in layers]
     try:
         model.train()
-        dev = _model_device(model)
+        dev = model_device(model)
         loss = loss_fn(model(X.to(dev)), y.to(dev))
         grads = torch.autograd.grad(loss, weights)
     finally:
@@ -313,7 +327,7 @@ def block_costs(model: nn.Module, X_shape: Sequence[int]) -> list[BlockCost]:
     if not blocks:
         raise ValueError(f"{type(model).__name__} has no blocks to count")
     rows: list[BlockCost] = []
-    X = torch.zeros(*X_shape, device=_model_device(model))
+    X = torch.zeros(*X_shape, device=model_device(model))
     r, jump, spatial = 1, 1, True
     with _eval_no_grad(model):
         for name, block in blocks:

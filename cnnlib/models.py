@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnlib.utils import model_device
+
 __all__ = [
     "LeNet", "LeNetModern", "vgg_block", "VGG", "Residual", "ResNet", "ResNet18",
     "init_cnn", "layer_summary", "materialize", "mlp_baseline", "count_parameters",
@@ -103,15 +105,6 @@ def _eval_no_grad(model: nn.Module) -> Iterator[None]:
     finally:
         for m, training in flags:
             m.training = training
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU when it has none)."""
-    for t in model.parameters():
-        return t.device
-    for t in model.buffers():
-        return t.device
-    return torch.device("cpu")
 
 
 # ---------------------------------------------------------------- LeNet (d2l 7.6)
@@ -387,7 +380,7 @@ def layer_summary(model: nn.Module, X_shape: Sequence[int]) -> list[tuple[str, t
     _check_fits(model, X_shape)
     rows: list[tuple[str, torch.Size]] = []
     with _eval_no_grad(model):
-        X = torch.randn(*X_shape, device=_model_device(model))
+        X = torch.randn(*X_shape, device=model_device(model))
         for i, layer in enumerate(layers):
             try:
                 X = layer(X)
@@ -409,7 +402,7 @@ def materialize(model: nn.Module, X_shape: Sequence[int]) -> nn.Module:
     X_shape = _check_X_shape(X_shape)
     _check_fits(model, X_shape)
     with _eval_no_grad(model):
-        X = torch.zeros(*X_shape, device=_model_device(model))
+        X = torch.zeros(*X_shape, device=model_device(model))
         try:
             model(X)
         except RuntimeError as e:

@@ -13,7 +13,7 @@ import torch
 
 from cnnlib.data import (
     DATASETS, DataNotFoundError, Loaders, TensorLoader, channel_stats, data_root, dataset_info, load_data,
-    load_tensors, missing_files, prepare_test_root, random_flip, random_flip_crop, split, stratified_subset,
+    load_tensors, missing_files, prepare_test_root, random_flip, random_flip_crop, random_flip_erase, split, stratified_subset,
 )
 
 REAL_SIZES = {"fashion-mnist": (60000, 10000), "mnist": (60000, 10000), "cifar10": (50000, 10000)}
@@ -294,6 +294,41 @@ def test_random_flip_crop_rejects_bad_input():
     with pytest.raises(ValueError, match="expects a batch"):
         random_flip_crop(torch.zeros(8, 8))
 
+
+
+def test_random_flip_erase_matches_a_per_image_loop():
+    X = torch.randn(12, 3, 9, 9) + 5  # no zeros of its own
+    out = random_flip_erase(X, size=4, p=0.5, generator=torch.Generator().manual_seed(1))
+    g = torch.Generator().manual_seed(1)  # replay the same draws: flips, tops, lefts, which images
+    flip = torch.rand(12, generator=g) < 0.5
+    top, left = torch.randint(-2, 7, (12,), generator=g), torch.randint(-2, 7, (12,), generator=g)
+    erase = torch.rand(12, generator=g) < 0.5
+    for i in range(12):
+        img = (X[i].flip(2) if flip[i] else X[i]).clone()
+        if erase[i]:
+            img[:, max(top[i], 0):top[i] + 4, max(left[i], 0):left[i] + 4] = 0  # clipped at the edges
+        assert torch.equal(out[i], img)
+    assert 0 < int(erase.sum()) < 12
+
+
+def test_random_flip_erase_blanks_at_most_one_square_and_only_when_asked():
+    X = torch.randn(50, 1, 28, 28) + 5
+    out = random_flip_erase(X, size=10, p=1.0)
+    zeros = (out == 0).sum(dim=(1, 2, 3))
+    assert (zeros > 0).all() and (zeros <= 100).all()  # every image loses part of one 10x10 square
+    assert (zeros == 100).any()                         # ... the whole square when it lies inside the image
+    for p, size in ((0.0, 10), (1.0, 0)):               # nothing erased: exactly random_flip's output
+        kept = random_flip_erase(X, size=size, p=p, generator=torch.Generator().manual_seed(4))
+        assert torch.equal(kept, random_flip(X, generator=torch.Generator().manual_seed(4)))
+
+
+def test_random_flip_erase_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"random_flip_erase expects a batch \(N, C, H, W\), got shape \(3, 8, 8\)"):
+        random_flip_erase(torch.zeros(3, 8, 8))
+    with pytest.raises(ValueError, match="size must be a whole number of pixels"):
+        random_flip_erase(torch.zeros(1, 1, 8, 8), size=-1)
+    with pytest.raises(ValueError, match=r"p is a probability and must be in \[0, 1\], got 1.5"):
+        random_flip_erase(torch.zeros(1, 1, 8, 8), p=1.5)
 
 # ---------------------------------------------------------------- load_data's boundary
 

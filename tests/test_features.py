@@ -7,7 +7,7 @@ from torch import nn
 
 from cnnlib.features import (
     accuracy, block_costs, capture_activations, confusion_matrix, conv_stack, feature_layers, feature_maps,
-    first_conv_weight, gradient_norms, most_confident_mistakes, predict, receptive_field, shift_images,
+    first_conv_weight, gradient_norms, most_confident_mistakes, predict, predict_mirrored, receptive_field, shift_images,
     shifted_accuracy,
 )
 from cnnlib.models import LeNet, LeNetModern, ResNet, VGG, count_parameters, materialize, mlp_baseline
@@ -108,6 +108,31 @@ def test_predict_and_accuracy_agree(lenet):
     assert logits.shape == (30, 10)
     assert accuracy(lenet, X, y) == pytest.approx((logits.argmax(1) == y).float().mean().item())
 
+
+
+def test_predict_mirrored_averages_the_softmax_of_each_image_and_its_mirror(lenet):
+    X, y = torch.randn(30, 1, 28, 28), torch.randint(0, 10, (30,))
+    probs = predict_mirrored(lenet, X, batch_size=7)
+    with torch.no_grad():
+        lenet.eval()
+        expected = (lenet(X).softmax(1) + lenet(torch.flip(X, dims=[3])).softmax(1)) / 2  # a per-image reference
+    torch.testing.assert_close(probs, expected)
+    assert probs.sum(1).sub(1).abs().max() < 1e-5                        # still probabilities
+    torch.testing.assert_close(predict_mirrored(lenet, X.flip(-1)), probs)  # a mirrored image gets the same answer
+    assert accuracy(lenet, X, y, mirrored=True) == pytest.approx((probs.argmax(1) == y).float().mean().item())
+
+
+def test_predict_mirrored_of_a_symmetric_image_is_the_plain_softmax(lenet):
+    half = torch.randn(4, 1, 28, 14)
+    X = torch.cat([half, half.flip(-1)], dim=-1)  # every row reads the same both ways
+    torch.testing.assert_close(predict_mirrored(lenet, X), predict(lenet, X).softmax(1))
+
+
+def test_predict_mirrored_and_accuracy_reject_bad_arguments(lenet):
+    with pytest.raises(ValueError, match="batch of images"):
+        predict_mirrored(lenet, torch.randn(1, 28, 28))
+    with pytest.raises(TypeError, match="mirrored must be True or False"):
+        accuracy(lenet, torch.randn(2, 1, 28, 28), torch.zeros(2, dtype=torch.long), mirrored="yes")
 
 # ---------------------------------------------------------------- gradients
 

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from cnnlib.data import DATASETS, TensorLoader, load_data
+from cnnlib.features import accuracy
 from cnnlib.train import (RECIPES, CheckpointError, History, evaluate, fit, load_pretrained, main,
                           train_recipe)
 from cnnlib.utils import set_seed
@@ -365,3 +366,5 @@ def test_a_cli_checkpoint_loads_into_the_notebooks_model(model, real_data_root, 
     assert len(history) == 1 and history.val_acc[-1] == pytest.approx(result["val_accuracy"], abs=1e-4)
     data = load_data(result["dataset"], batch_size=256, val_size=5000, root=real_data_root)
     assert evaluate(notebook_model, data.test)[1] == pytest.approx(result["test_accuracy"], abs=1e-4)
+    mirrored = accuracy(notebook_model, data.test.X, data.test.y, mirrored=True)
+    assert mirrored == pytest.approx(result["test_accuracy_mirrored"], abs=1e-4)

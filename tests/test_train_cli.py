@@ -11,8 +11,8 @@ from cnnlib.data import DATASETS
 from cnnlib.train import DEFAULT_DATASETS, RECIPES
 
 REPO = Path(__file__).resolve().parents[1]
-KEYS = {"model", "dataset", "epochs", "seed", "test_accuracy", "val_accuracy", "seconds", "images_per_sec",
-        "quick", "checkpoint"}
+KEYS = {"model", "dataset", "epochs", "seed", "test_accuracy", "test_accuracy_mirrored", "val_accuracy", "seconds",
+        "images_per_sec", "quick", "checkpoint"}
 
 
 @pytest.mark.parametrize("model", sorted(RECIPES))
@@ -27,6 +27,7 @@ def test_each_recipe_trains_one_quick_epoch_through_the_cli(model, real_data_roo
     dataset = DEFAULT_DATASETS.get(model, "fashion-mnist")  # no --dataset: the notebook's dataset
     assert {"model": model, "dataset": dataset, "epochs": 1, "seed": 1, "quick": True}.items() <= result.items()
     assert 0 <= result["test_accuracy"] <= 1 and 0 <= result["val_accuracy"] <= 1
+    assert 0 <= result["test_accuracy_mirrored"] <= 1
     assert result["seconds"] > 0 and result["images_per_sec"] > 0
     assert Path(result["checkpoint"]).is_file()
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnlib.utils import device, mode_banner, quick_mode, set_seed
+from cnnlib.utils import device, mode_banner, model_device, quick_mode, set_seed
 
 
 def test_set_seed_repeats_torch_numpy_and_python():
@@ -48,3 +48,9 @@ def test_quick_mode_reads_the_environment(monkeypatch, value, expected):
 def test_quick_mode_is_off_by_default(monkeypatch):
     monkeypatch.delenv("CNNLIB_QUICK", raising=False)
     assert quick_mode() is False and mode_banner().startswith("Full mode")
+
+
+def test_model_device_reads_the_first_parameter_then_buffer_then_says_cpu():
+    assert model_device(torch.nn.Linear(2, 2, device="meta")) == torch.device("meta")
+    assert model_device(torch.nn.BatchNorm2d(3, affine=False, device="meta")) == torch.device("meta")  # buffers only
+    assert model_device(torch.nn.ReLU()) == torch.device("cpu")  # nothing to move: the CPU

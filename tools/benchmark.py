@@ -97,17 +97,19 @@ def machine() -> dict:
 
 def table(results: list[dict]) -> str:
     """The markdown results table: one row per (model, dataset), statistics over seeds."""
-    rows = ["| notebook | model | dataset | test accuracy (mean ± std) | min–max | seeds | epochs "
-            "| training s (median) | run s (median) | images/s (median) | lecture notes |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| notebook | model | dataset | test accuracy (mean ± std) | min–max | with its mirror (mean) | seeds "
+            "| epochs | training s (median) | run s (median) | images/s (median) | lecture notes |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for model, dataset, notebook, lecture in MODELS:
         runs = [r for r in results if r["model"] == model and r["dataset"] == dataset]
         if not runs:
             continue
         acc = [r["test_accuracy"] for r in runs]
         std = statistics.stdev(acc) if len(acc) > 1 else 0.0
+        mirrored = [r["test_accuracy_mirrored"] for r in runs if "test_accuracy_mirrored" in r]
+        mirrored_mean = f"{statistics.mean(mirrored):.4f}" if len(mirrored) == len(runs) else "—"  # older runs: none
         rows.append(f"| {notebook} | `{model}` | {dataset} | {statistics.mean(acc):.4f} ± {std:.4f} "
-                    f"| {min(acc):.4f}–{max(acc):.4f} | {len(runs)} | {runs[0]['epochs']} "
+                    f"| {min(acc):.4f}–{max(acc):.4f} | {mirrored_mean} | {len(runs)} | {runs[0]['epochs']} "
                     f"| {statistics.median(r['seconds'] for r in runs):.0f} "
                     f"| {statistics.median(r['process_seconds'] for r in runs):.0f} "
                     f"| {statistics.median(r['images_per_sec'] for r in runs):.0f} | {lecture} |")
