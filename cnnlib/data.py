@@ -249,7 +249,6 @@ def random_flip_crop(X: torch.Tensor, pad: int = 4, generator: Optional[torch.Ge
     return Xp[n, c, rows, cols]                                          # (N, C, H, W)
 
 
-
 def random_flip_erase(X: torch.Tensor, size: int = 10, p: float = 0.5,
                       generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Random horizontal flip, then, with probability p, a size x size square set to 0 (Cutout):
@@ -257,7 +256,8 @@ def random_flip_erase(X: torch.Tensor, size: int = 10, p: float = 0.5,
 
     The square's centre is uniform over the image, so it may hang over the edge. On normalised images 0 is the
     dataset's mean pixel: the network must recognise a coat with a sleeve or a collar missing. The augmentation of
-    notebook 08 (it trains the small ResNet, which otherwise overfits in its last epochs, about 0.2 points better).
+    notebook 08: it keeps the small ResNet from memorising its training images in the last epochs (3-seed test
+    mean 0.9298 -> 0.9304; the validation accuracy gains more).
     """
     if X.ndim != 4:
         raise ValueError(f"random_flip_erase expects a batch (N, C, H, W), got shape {tuple(X.shape)}")
@@ -274,6 +274,7 @@ def random_flip_erase(X: torch.Tensor, size: int = 10, p: float = 0.5,
     cols = torch.arange(W, device=X.device).view(1, 1, 1, W)
     square = erase & (rows >= top) & (rows < top + size) & (cols >= left) & (cols < left + size)  # (N, 1, H, W)
     return X.masked_fill(square, 0.0)                                          # (N, C, H, W), every channel
+
 
 class TensorLoader:
     """Mini-batches (X, y) cut from tensors already in memory; the shuffle of epoch e depends only on (seed, e)."""

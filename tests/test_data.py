@@ -13,7 +13,8 @@ import torch
 
 from cnnlib.data import (
     DATASETS, DataNotFoundError, Loaders, TensorLoader, channel_stats, data_root, dataset_info, load_data,
-    load_tensors, missing_files, prepare_test_root, random_flip, random_flip_crop, random_flip_erase, split, stratified_subset,
+    load_tensors, missing_files, prepare_test_root, random_flip, random_flip_crop, random_flip_erase, split,
+    stratified_subset,
 )
 
 REAL_SIZES = {"fashion-mnist": (60000, 10000), "mnist": (60000, 10000), "cifar10": (50000, 10000)}
@@ -295,7 +296,6 @@ def test_random_flip_crop_rejects_bad_input():
         random_flip_crop(torch.zeros(8, 8))
 
 
-
 def test_random_flip_erase_matches_a_per_image_loop():
     X = torch.randn(12, 3, 9, 9) + 5  # no zeros of its own
     out = random_flip_erase(X, size=4, p=0.5, generator=torch.Generator().manual_seed(1))
@@ -329,6 +329,7 @@ def test_random_flip_erase_rejects_bad_input():
         random_flip_erase(torch.zeros(1, 1, 8, 8), size=-1)
     with pytest.raises(ValueError, match=r"p is a probability and must be in \[0, 1\], got 1.5"):
         random_flip_erase(torch.zeros(1, 1, 8, 8), p=1.5)
+
 
 # ---------------------------------------------------------------- load_data's boundary
 

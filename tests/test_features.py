@@ -7,8 +7,8 @@ from torch import nn
 
 from cnnlib.features import (
     accuracy, block_costs, capture_activations, confusion_matrix, conv_stack, feature_layers, feature_maps,
-    first_conv_weight, gradient_norms, most_confident_mistakes, predict, predict_mirrored, receptive_field, shift_images,
-    shifted_accuracy,
+    first_conv_weight, gradient_norms, most_confident_mistakes, predict, predict_mirrored, receptive_field,
+    shift_images, shifted_accuracy,
 )
 from cnnlib.models import LeNet, LeNetModern, ResNet, VGG, count_parameters, materialize, mlp_baseline
 
@@ -109,7 +109,6 @@ def test_predict_and_accuracy_agree(lenet):
     assert accuracy(lenet, X, y) == pytest.approx((logits.argmax(1) == y).float().mean().item())
 
 
-
 def test_predict_mirrored_averages_the_softmax_of_each_image_and_its_mirror(lenet):
     X, y = torch.randn(30, 1, 28, 28), torch.randint(0, 10, (30,))
     probs = predict_mirrored(lenet, X, batch_size=7)
@@ -133,6 +132,7 @@ def test_predict_mirrored_and_accuracy_reject_bad_arguments(lenet):
         predict_mirrored(lenet, torch.randn(1, 28, 28))
     with pytest.raises(TypeError, match="mirrored must be True or False"):
         accuracy(lenet, torch.randn(2, 1, 28, 28), torch.zeros(2, dtype=torch.long), mirrored="yes")
+
 
 # ---------------------------------------------------------------- gradients
 
