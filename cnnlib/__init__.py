@@ -8,9 +8,11 @@ import importlib
 
 from cnnlib.models import (
     VGG,
+    Classifier,
     LeNet,
     LeNetModern,
     ResNet,
+    PlainBlock,
     ResNet18,
     Residual,
     count_parameters,
@@ -32,6 +34,7 @@ from cnnlib.ops import (
     corr2d_multi_in,
     corr2d_multi_in_out,
     corr2d_multi_in_out_1x1,
+    corr2d_strided,
     pool2d,
 )
 from cnnlib.utils import device, mode_banner, quick_mode, set_seed

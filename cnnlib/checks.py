@@ -1,81 +1,173 @@
-"""Self-checks for the exercises: `check_...(answer)` prints ✓ or ✗ with a hint; `show_solution(key)` reveals one.
+"""Self-checks for the exercises: `check_...(answer)` prints ✓ or ✗ with one sentence and returns True or False.
 
-Each exercise has a key like "02.1" (notebook 02, exercise 1), a check function and a worked solution kept as
-source code in SOLUTIONS, so the tests can run the solution through its own check.
+Each exercise has a key like "02.1" (notebook 02, exercise 1), a check and a worked solution kept as source code, so
+that `show_solution("02.1")` can print it and the tests can run it through its own check. A check never raises:
+whatever a student passes (text, NaN, 16.5, a function that fails) gets one sentence saying what to change. Numbers
+are read by cnnlib's one rule (cnnlib._check): 1216, 1216.0, np.int64(1216) and torch.tensor(1216) are one answer.
 """
 from __future__ import annotations
 
-from typing import Callable
+import numbers
+from typing import Callable, Optional
 
-SOLUTIONS: dict[str, str] = {}
-CHECKS: dict[str, Callable[..., bool]] = {}
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from cnnlib import _check
+from cnnlib.ops import convolve1d, corr2d, corr2d_strided
+
+_SOLUTIONS: dict[str, str] = {}
+_CHECKS: dict[str, Callable[..., bool]] = {}
+_LARGEST = 10 ** 12  # far above every answer here (the largest is 115,605,504); a bigger number is a slip, not a count
+_STILL_NONE = "{name} is still None: replace None with your answer."  # the placeholder of most answer cells
 
 
-def report(ok: bool, hint: str, praise: str = "Correct!") -> bool:
+def _report(ok: bool, hint: str, praise: str = "Correct!") -> bool:
     """Print ✓ with praise when ok, else ✗ with a hint; return ok (so tests can use it)."""
     print(f"✓ {praise}" if ok else f"✗ Not yet. {hint}")
-    return ok
+    return bool(ok)
 
 
-def exercise(key: str, solution: str) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
+def _exercise(key: str, solution: str) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
     """Register a check function under `key` together with its worked solution (source code)."""
     def register(check: Callable[..., bool]) -> Callable[..., bool]:
-        CHECKS[key] = check
-        SOLUTIONS[key] = solution.strip("\n")
+        _CHECKS[key] = check
+        _SOLUTIONS[key] = solution.strip("\n")
         return check
     return register
 
 
 def show_solution(key: str) -> None:
-    """Print the worked solution of exercise `key` (e.g. "02.1")."""
-    if key not in SOLUTIONS:
-        raise ValueError(f"no exercise called {key!r}; known exercises: {', '.join(sorted(SOLUTIONS))}")
-    print(SOLUTIONS[key])
+    """Print the worked solution of exercise `key`, e.g. show_solution("02.1")."""
+    if not isinstance(key, str) or key not in _SOLUTIONS:  # a typo in a notebook cell gets a sentence, not a traceback
+        print(f"There is no exercise {_quote(key)}; the exercises are {', '.join(sorted(_SOLUTIONS))}.")
+        return
+    print(_SOLUTIONS[key])
+
+
+# ---- reading an answer: one helper per kind of value, each (value, "") or (None, the sentence saying why not) ----
+
+def _quote(value: object) -> str:
+    """What a message may say about a student's value: its shape if it is an array, else its type and repr's start."""
+    if isinstance(value, (Tensor, np.ndarray)) and value.ndim > 0:
+        return f"a {'tensor' if isinstance(value, Tensor) else 'NumPy array'} of shape {tuple(value.shape)}"
+    try:
+        return f"{type(value).__name__} {' '.join(_check.short(value, 40).split())}"  # one line, whatever repr gives
+    except Exception:  # an int of thousands of digits (Python refuses to print it) or a repr that fails
+        return "a number with thousands of digits" if isinstance(value, int) else f"a {type(value).__name__}"
+
+
+def _sentence(error: Exception) -> str:
+    """An argument error of cnnlib._check as a sentence (it starts with the name the student typed, e.g. padding)."""
+    text = str(error)
+    return text if text.endswith(".") else text + "."
+
+
+def _whole(answer: object, name: str = "answer") -> tuple[Optional[int], str]:
+    """answer as an int by the series' one rule for whole numbers (cnnlib._check.whole), or (None, why not)."""
+    if answer is None:  # the notebooks' placeholder
+        return None, _STILL_NONE.format(name=name)
+    try:
+        value = _check.whole(answer, name)
+    except (TypeError, ValueError) as error:
+        return None, _sentence(error)
+    if abs(value) > _LARGEST:  # never printed: Python refuses to print an int of more than 4,300 digits
+        return None, f"{name} is far larger than any count in this exercise; check the formula."
+    return value, ""
+
+
+def _real(answer: object, name: str = "answer") -> tuple[Optional[float], str]:
+    """answer as a finite float (an int, float, NumPy scalar or one-element tensor), or (None, why not)."""
+    try:
+        return _check.number(answer, name), ""
+    except (TypeError, ValueError) as error:
+        return None, _sentence(error)
+    except OverflowError:  # an int too large for a float
+        return None, f"{name} is far too large to be this number."
+
+
+def _wholes(answer: object, names: tuple[str, ...], example: str) -> tuple[Optional[tuple[int, ...]], str]:
+    """answer (a tuple, list, torch.Size, 1-D tensor or array) as len(names) ints, each by _whole, or (None, why)."""
+    if answer is None:
+        return None, _STILL_NONE.format(name="answer")
+    if not isinstance(answer, (tuple, list, Tensor, np.ndarray)) or getattr(answer, "ndim", 1) != 1:
+        hint = "; pass its .shape" if getattr(answer, "ndim", 0) > 1 else ""  # the output itself instead of its shape
+        return None, f"Answer with {len(names)} numbers such as {example}, got {_quote(answer)}{hint}."
+    if len(answer) != len(names):
+        return None, (f"Give {len(names)} numbers ({', '.join(names)}), such as {example}; you gave "
+                      f"{len(answer)}.")
+    values = []
+    for name, value in zip(names, answer):
+        value, why = _whole(value, name)
+        if why:
+            return None, why
+        values.append(value)
+    return tuple(values), ""
+
+
+def _tensor(value: object, name: str, shape: tuple[Optional[int], ...], example: str) -> tuple[Optional[Tensor], str]:
+    """value (a tensor, NumPy array or nested list of numbers) of the given shape (None: any size) as float64,
+    or (None, why not)."""
+    if value is None or isinstance(value, (str, bytes, bool)):
+        return None, f"{name} must be a tensor such as {example}, got {_quote(value)}."
+    try:
+        X = value.detach() if isinstance(value, Tensor) else torch.as_tensor(value)
+    except Exception:  # text inside a list, ragged lists, a dict: torch says "could not infer", we say what to pass
+        return None, f"{name} must be a tensor such as {example}, got {_quote(value)}."
+    if X.dtype == torch.bool or X.is_complex():
+        return None, f"{name} must hold real numbers, got dtype {X.dtype}."
+    if X.numel() == 0 or X.numel() > 10 ** 6:  # every tensor of these exercises has a few dozen numbers
+        return None, f"{name} {'is empty' if X.numel() == 0 else 'is far too large'} (shape {tuple(X.shape)})."
+    if X.ndim != len(shape) or any(want not in (None, got) for want, got in zip(shape, X.shape)):
+        if None in shape:
+            return None, f"{name} must be {len(shape)}-D, such as {example}, got shape {tuple(X.shape)}."
+        hint = f"; reshape it with .reshape{shape}" if 1 < X.numel() == int(np.prod(shape)) else ""
+        return None, f"{name} must have shape {shape}, got {tuple(X.shape)}{hint}."
+    X = X.to("cpu", torch.float64)  # one dtype and device to compare with
+    if not torch.isfinite(X).all():
+        return None, f"{name} holds NaN or infinity; every entry must be a finite number."
+    return X, ""
+
+
+def _not_a_function(value: object, name: str) -> str:
+    """"" for something callable, else the sentence asking for the function itself."""
+    return "" if callable(value) else f"Pass your function itself ({name}, no brackets), got {_quote(value)}."
+
+
+def _call(fn: Callable, call: str, *args: object) -> tuple[object, str]:
+    """(fn(*args), "") or (None, one line naming what went wrong); `call` names the call, e.g. "strided(X, K, 2)"."""
+    try:
+        result = fn(*args)
+    except Exception as error:  # the student's code may fail in any way: its error becomes a sentence
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        first_line = first_line if len(first_line) <= 120 else first_line[:119] + "…"
+        return None, f"{call} raised {type(error).__name__}: {first_line.rstrip('.')}."
+    if result is None:
+        return None, f"{call} returned None; does the function end with a return statement?"
+    return result, ""
 
 
 # ---- 01 convolution as a linear layer ----
-# (Imports of sections 01-03 kept here because several authors edit this file at once.)
-import numbers  # noqa: E402
-from typing import Optional  # noqa: E402
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-
-def _is_whole(answer: object) -> bool:
-    """True for an int (or a float/tensor holding a whole number), False for None, text, bools, fractions."""
-    if isinstance(answer, torch.Tensor):
-        if answer.numel() != 1:
-            return False
-        answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return False
-    return float(answer).is_integer()
-
-
-def _whole_hint(answer: object) -> str:
-    return f"Your answer must be a whole number (an int), got {answer!r}."
-
-
-@exercise("01.1", '''
+@_exercise("01.1", '''
 # nn.Linear(n_in, n_out) holds a weight matrix (n_out, n_in) and one bias per output.
 n_in, n_out = 3 * 32 * 32, 100  # a flattened CIFAR-10 image -> 100 hidden units (the notes' MLP)
 answer = n_in * n_out + n_out   # 307,200 weights + 100 biases = 307,300
 ''')
 def check_linear_parameters(answer: object) -> bool:
     """01.1: the number of learnable parameters of nn.Linear(3*32*32, 100) (weights and biases)."""
-    if not _is_whole(answer):
-        return report(False, _whole_hint(answer))
-    answer = int(answer)
+    answer, why = _whole(answer)
     hints = {3 * 32 * 32 * 100: "That counts the weights. nn.Linear also learns one bias per output unit.",
              3 * 32 * 32: "That is the number of inputs; every one of the 100 outputs has its own weight for each.",
              3 * 32 * 32 + 100: "Weights multiply, they do not add: each (input, output) pair has one weight."}
-    return report(answer == 307_300, hints.get(answer, "Count the weight matrix (n_out × n_in) and the biases "
-                                                       "(n_out); check with sum(p.numel() for p in layer.parameters())."),
-                  "Correct: 307,300 parameters, for one layer that sees each pixel on its own.")
+    return _report(answer == 307_300, why or hints.get(answer, "Count the weight matrix (n_out × n_in) and the biases "
+                                                              "(n_out); check with sum(p.numel() for p in "
+                                                              "layer.parameters())."),
+                   "Correct: 307,300 parameters, for one layer that sees each pixel on its own.")
 
 
-@exercise("01.2", '''
+@_exercise("01.2", '''
 # In each direction, count how many of the 3 kernel taps land on real pixels (not padding) for each of the
 # 6 output positions: 2, 3, 3, 3, 3, 2 -> 16. A 2-D window is a row window times a column window.
 per_direction = 2 + 3 + 3 + 3 + 3 + 2
@@ -84,19 +176,18 @@ answer = per_direction ** 2  # 256
 ''')
 def check_conv_matrix_nonzeros(answer: object) -> bool:
     """01.2: the number of nonzero entries of conv_matrix(K, (6, 6), padding=1) for a 3×3 K without zeros."""
-    if not _is_whole(answer):
-        return report(False, _whole_hint(answer))
-    answer = int(answer)
+    answer, why = _whole(answer)
     hints = {36 * 9: "Not every row holds all 9 kernel entries: near the border some taps land on padding, and "
                      "W has no column for padding (padding is zero, so those taps contribute nothing).",
              16 * 9: "That is W without padding (4×4 outputs). With padding=1 the output is 6×6.",
              36 * 36: "That is the size of W (36×36), zeros included; count only the nonzero entries."}
-    return report(answer == 256, hints.get(answer, "Count per direction (how many of the 3 taps hit real pixels at "
-                                                   "each of the 6 positions), then multiply; or try the widget."),
-                  "Correct: 256 of the 1,296 entries are nonzero (80% zeros).")
+    return _report(answer == 256, why or hints.get(answer, "Count per direction (how many of the 3 taps hit real "
+                                                           "pixels at each of the 6 positions), then multiply; or "
+                                                           "try the widget."),
+                   "Correct: 256 of the 1,296 entries are nonzero (80% zeros).")
 
 
-@exercise("01.3", '''
+@_exercise("01.3", '''
 import torch
 
 def conv1d_matrix(w, n):
@@ -109,50 +200,35 @@ def conv1d_matrix(w, n):
 ''')
 def check_conv1d_matrix(conv1d_matrix: Callable) -> bool:
     """01.3: conv1d_matrix(w, n) returns M (n + m - 1, n) with M @ x == convolve1d(x, w)."""
-    from cnnlib.ops import convolve1d
-
-    if not callable(conv1d_matrix):
-        return report(False, f"Pass your function itself (conv1d_matrix, no brackets), got {type(conv1d_matrix).__name__}.")
+    why = _not_a_function(conv1d_matrix, "conv1d_matrix")
+    if why:
+        return _report(False, why)
     g = torch.Generator().manual_seed(0)
     for n, m in ((5, 3), (4, 1), (6, 2), (3, 3)):
         x, w = torch.randn(n, generator=g), torch.randn(m, generator=g)
-        try:
-            M = conv1d_matrix(w, n)
-        except Exception as e:  # the student's code: show the error instead of a traceback
-            return report(False, f"conv1d_matrix(w, {n}) with len(w) = {m} raised {type(e).__name__}: {e}")
-        if not isinstance(M, torch.Tensor) or tuple(M.shape) != (n + m - 1, n):
-            got = tuple(M.shape) if isinstance(M, torch.Tensor) else type(M).__name__
-            return report(False, f"for n = {n}, len(w) = {m}, M must be a tensor of shape {(n + m - 1, n)}, "
-                                 f"got {got}.")
-        if not torch.allclose(M.to(x.dtype) @ x, convolve1d(x, w), atol=1e-5):
-            return report(False, f"M @ x differs from convolve1d(x, w) for n = {n}, len(w) = {m}. Column j of M "
-                                 f"says where x[j] goes: y[i] = sum_k w[k] x[i - k], so x[j] reaches y[j + k] "
-                                 f"with weight w[k].")
-    return report(True, "", "Correct: a 1-D convolution is a banded (Toeplitz) matrix; every column is w, shifted.")
+        call = f"conv1d_matrix(w, {n}) with len(w) = {m}"
+        M, why = _call(conv1d_matrix, call, w.clone(), n)
+        if not why:
+            M, why = _tensor(M, f"The result of {call}", (n + m - 1, n), "torch.zeros(n + m - 1, n)")
+        if why:
+            return _report(False, why)
+        if not torch.allclose(M @ x.double(), convolve1d(x, w).double(), atol=1e-5):
+            return _report(False, f"M @ x differs from convolve1d(x, w) for n = {n}, len(w) = {m}. Column j of M "
+                                  f"says where x[j] goes: y[i] = sum_k w[k] x[i - k], so x[j] reaches y[j + k] "
+                                  f"with weight w[k].")
+    return _report(True, "", "Correct: a 1-D convolution is a banded (Toeplitz) matrix; every column is w, shifted.")
 
 
 # ---- 02 corr2d ----
 
-
-def _edge_images() -> tuple[torch.Tensor, torch.Tensor]:
-    """The notes' 6×8 image X (a dark band in the middle) and its edge map Y = corr2d(X, [[1, -1]])."""
-    from cnnlib.ops import corr2d
-
-    X = torch.ones((6, 8))
+def _edge_images() -> tuple[Tensor, Tensor]:
+    """The notes' 6×8 image X (a dark band in the middle) and its edge map Y = corr2d(X, [[1, -1]]) (6×7), float64."""
+    X = torch.ones((6, 8), dtype=torch.float64)
     X[:, 2:6] = 0
-    return X, corr2d(X, torch.tensor([[1.0, -1.0]]))
+    return X, corr2d(X, torch.tensor([[1.0, -1.0]], dtype=torch.float64))
 
 
-def _as_kernel(K: object) -> Optional[torch.Tensor]:
-    """K as a 2-D float tensor, or None when it cannot be one."""
-    try:
-        K = torch.as_tensor(K, dtype=torch.float32)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-    return K if K.ndim == 2 and K.numel() > 0 else None
-
-
-@exercise("02.1", '''
+@_exercise("02.1", '''
 import torch
 
 # In X.t() the edges run horizontally: compare each pixel with the one BELOW it, i.e. a 2×1 kernel.
@@ -160,65 +236,126 @@ K_h = torch.tensor([[1.0], [-1.0]])  # corr2d(X.t(), K_h) == Y.t(): +1 where bri
 ''')
 def check_horizontal_edge_kernel(K_h: object) -> bool:
     """02.1: a kernel K_h with corr2d(X.t(), K_h) == Y.t() for the notes' X and Y = corr2d(X, [[1, -1]])."""
-    from cnnlib.ops import corr2d
-
-    K = _as_kernel(K_h)
-    if K is None:
-        return report(False, f"K_h must be a 2-D tensor such as torch.tensor([[1.0, 2.0]]), got {K_h!r}.")
+    K, why = _tensor(K_h, "K_h", (None, None), "torch.tensor([[1.0, 2.0]])")  # any 2-D size may be tried
+    if why:
+        return _report(False, why)
     X, Y = _edge_images()
-    Xt = X.t()  # (8, 6)
-    if K.shape[0] > Xt.shape[0] or K.shape[1] > Xt.shape[1]:
-        return report(False, f"K_h is {K.shape[0]}×{K.shape[1]}, larger than X.t() (8×6).")
-    out = corr2d(Xt, K)
+    if K.shape[0] > 8 or K.shape[1] > 6:
+        return _report(False, f"K_h is {K.shape[0]}×{K.shape[1]}, larger than X.t() (8×6).")
+    out = corr2d(X.t(), K)
     if out.shape == Y.t().shape and torch.allclose(out, Y.t()):
-        return report(True, "", "Correct: a 2×1 kernel finds the horizontal edges, exactly Y transposed.")
+        return _report(True, "", "Correct: a 2×1 kernel finds the horizontal edges, exactly Y transposed.")
     if out.shape == Y.t().shape and torch.allclose(out, -Y.t()):
-        return report(False, "Right shape, opposite signs: Y is +1 where bright (1) turns dark (0) going down.")
+        return _report(False, "Right shape, opposite signs: Y is +1 where bright (1) turns dark (0) going down.")
     if tuple(K.shape) == (1, 2):
-        return report(False, "A 1×2 kernel compares left and right neighbours, and along each row of X.t() "
-                             "nothing changes. The edges of X.t() lie between rows: use a 2×1 kernel.")
-    return report(False, f"corr2d(X.t(), K_h) has shape {tuple(out.shape)} and should equal Y.t() "
-                         f"(shape {tuple(Y.t().shape)}). Compare each pixel with the one below it.")
+        return _report(False, "A 1×2 kernel compares left and right neighbours, and along each row of X.t() "
+                              "nothing changes. The edges of X.t() lie between rows: use a 2×1 kernel.")
+    return _report(False, f"corr2d(X.t(), K_h) has shape {tuple(out.shape)} and should equal Y.t() "
+                          f"(shape {tuple(Y.t().shape)}). Compare each pixel with the one below it.")
 
 
-@exercise("02.2", '''
+def _not_gradient_descent(k: Tensor, g: Tensor, losses: list[float], lr: float) -> str:
+    """"" when the final kernel k (2,), the gradient g (2,) of the last step and the losses are what train_kernel
+    leaves after gradient descent with lr on X.t() -> Y.t(), else the sentence saying what does not fit.
+
+    The traces are exact here because the loss L(k) = |A k - b|^2 is quadratic (A: the 42 windows of X.t(), b: Y.t(),
+    k* = [1, -1] its minimum, gradient 2 H (k - k*) with H = A^T A). (1) The gradient gives the kernel it was taken
+    at, k_prev = k* + (2H)^-1 g; one step k_prev - lr g must land on k. (2) The last loss must be L(k_prev). (3) Each
+    loss must be between rho_min and rho_max times the one before, the only ratios gradient descent with this lr can
+    produce (rho = (1 - 2 lr h)^2 for the eigenvalues h of H). (4) The first loss must be above 0.5: training started
+    from a random kernel (every initial kernel of nn.Conv2d has a loss above 1), not next to the answer.
+    """
+    X, _ = _edge_images()
+    A = torch.stack((X.t()[:-1].flatten(), X.t()[1:].flatten()), 1)  # (42, 2): one row per 2×1 window of X.t()
+    H, k_best = A.T @ A, torch.tensor([1.0, -1.0], dtype=torch.float64)  # A k_best is Y.t(), flattened
+    k_prev = k_best + torch.linalg.solve(2 * H, g)  # (2,): the kernel the last gradient was taken at
+    if (k_prev - lr * g - k).abs().max() > 1e-4:
+        return (f"conv2d_t's kernel is not one gradient step (lr = {lr:g}) from where its last gradient was taken: "
+                f"was the weight changed after training, or trained with another lr or loss? Train with "
+                f"train_kernel on X.t() and Y.t() and pass the lr you used.")
+    loss_prev = ((A @ (k_prev - k_best)) ** 2).sum().item()
+    if abs(losses[-1] - loss_prev) > 1e-2 * loss_prev + 1e-6:
+        return (f"The last loss ({losses[-1]:.4g}) is not the loss of conv2d_t's last training step "
+                f"({loss_prev:.4g}); pass the list train_kernel returned for this layer.")
+    rho = (1 - 2 * lr * torch.linalg.eigvalsh(H)) ** 2  # (2,): how much one step can shrink (or grow) the loss
+    low, high = rho.min().item() * 0.99, rho.max().item() * 1.01
+    for epoch, (before, after) in enumerate(zip(losses, losses[1:]), 1):
+        if before > 1e-6 and not low <= after / before <= high:  # below 1e-6 float32 rounding dominates
+            return (f"From epoch {epoch} to {epoch + 1} the loss went {before:.4g} → {after:.4g}, which gradient "
+                    f"descent on X.t() → Y.t() with lr = {lr:g} cannot do; pass the list train_kernel returned "
+                    f"for conv2d_t.")
+    if losses[0] < 0.5:
+        return (f"The first loss is only {losses[0]:.3g}: training started next to the answer. Start from the "
+                f"layer's own random kernel (a fresh nn.Conv2d) and let train_kernel learn.")
+    return ""
+
+
+@_exercise("02.2", '''
 import torch
 from torch import nn
 
 from cnnlib import set_seed
 from cnnlib.ops import corr2d
 
-set_seed(0)
 X = torch.ones((6, 8))
-X[:, 2:6] = 0
-Y = corr2d(X, torch.tensor([[1.0, -1.0]]))
-Xt, Yt = X.t().reshape((1, 1, 8, 6)), Y.t().reshape((1, 1, 7, 6))
-conv2d_t = nn.Conv2d(1, 1, kernel_size=(2, 1), bias=False)  # a 2×1 kernel for horizontal edges
-lr = 3e-2
-for i in range(20):
-    Y_hat = conv2d_t(Xt)
-    l = (Y_hat - Yt) ** 2
-    conv2d_t.zero_grad()
-    l.sum().backward()
-    conv2d_t.weight.data[:] -= lr * conv2d_t.weight.grad
+X[:, 2:6] = 0                               # the notes' image: a dark band in the middle
+Y = corr2d(X, torch.tensor([[1.0, -1.0]]))  # its vertical edges, (6, 7)
+Xt, Yt = X.t().reshape((1, 1, 8, 6)), Y.t().reshape((1, 1, 7, 6))  # (examples, channels, height, width)
+set_seed(0)
+conv2d_t = nn.Conv2d(1, 1, kernel_size=(2, 1), bias=False)  # a 2×1 kernel compares a pixel with the one below
+losses_t = train_kernel(conv2d_t, Xt, Yt, lr, num_epochs=20)  # train_kernel and lr = 3e-2 from section 4
 ''')
-def check_learned_horizontal_kernel(conv2d_t: object) -> bool:
-    """02.2: an nn.Conv2d(1, 1, kernel_size=(2, 1)) trained on X.t() -> Y.t() whose kernel is within 0.1 of [[1], [-1]]."""
+def check_learned_horizontal_kernel(conv2d_t: object, losses: object = None, lr: object = 3e-2) -> bool:
+    """02.2: conv2d_t, an nn.Conv2d(1, 1, kernel_size=(2, 1), bias=False) trained by train_kernel on X.t() -> Y.t(),
+    the losses train_kernel returned and the lr it used; the kernel must end within 0.1 of [[1], [-1]].
+
+    A kernel set by hand is refused: the layer must hold the gradient of its last step, and kernel, gradient and
+    losses must fit gradient descent exactly (see _not_gradient_descent).
+    """
     if not isinstance(conv2d_t, nn.Conv2d):
-        return report(False, f"Pass the trained layer, an nn.Conv2d, got {type(conv2d_t).__name__}.")
-    weight = conv2d_t.weight.detach().cpu()
-    if tuple(weight.shape) != (1, 1, 2, 1):
-        return report(False, f"The layer's weight has shape {tuple(weight.shape)}; for horizontal edges use "
-                             f"nn.Conv2d(1, 1, kernel_size=(2, 1), bias=False), weight shape (1, 1, 2, 1).")
-    K = weight.reshape(2, 1)
-    error = (K - torch.tensor([[1.0], [-1.0]])).abs().max().item()
-    return report(error < 0.1, f"The kernel is {[round(v, 3) for v in K.flatten().tolist()]}, still "
-                               f"{error:.2f} away from [[1], [-1]]. Train on X.t() and Y.t() (reshaped to "
-                               f"(1, 1, 8, 6) and (1, 1, 7, 6)), for more iterations if needed.",
-                  f"Correct: the learned kernel {[round(v, 3) for v in K.flatten().tolist()]} is close to [[1], [-1]].")
+        return _report(False, f"Pass the trained layer conv2d_t, an nn.Conv2d, got {_quote(conv2d_t)}.")
+    if nn.parameter.is_lazy(conv2d_t.weight):
+        return _report(False, "conv2d_t is a lazy layer that has not seen an input yet; use "
+                              "nn.Conv2d(1, 1, kernel_size=(2, 1), bias=False) and train it.")
+    if tuple(conv2d_t.weight.shape) != (1, 1, 2, 1) or conv2d_t.bias is not None:
+        return _report(False, f"For horizontal edges use nn.Conv2d(1, 1, kernel_size=(2, 1), bias=False) (weight "
+                              f"shape (1, 1, 2, 1), no bias); yours has weight shape {tuple(conv2d_t.weight.shape)}"
+                              f"{'' if conv2d_t.bias is None else ' and a bias'}.")
+    if losses is None:
+        return _report(False, "Pass the losses too: check_learned_horizontal_kernel(conv2d_t, losses_t, lr), with "
+                              "losses_t the list train_kernel returned.")
+    if not isinstance(losses, (list, tuple, Tensor, np.ndarray)) or getattr(losses, "ndim", 1) != 1:
+        return _report(False, f"losses must be the list train_kernel returned, got {_quote(losses)}.")
+    if len(losses) == 0:
+        return _report(False, "losses_t is empty: train conv2d_t with train_kernel and pass the list it returns.")
+    values = []
+    for epoch, loss in enumerate(losses, 1):
+        loss, why = _real(loss, f"the loss of epoch {epoch}")
+        if why:
+            return _report(False, why)
+        values.append(loss)
+    lr, why = _real(lr, "lr")
+    if why or lr <= 0:
+        return _report(False, why or f"lr must be the positive learning rate you trained with, got {lr:g}.")
+    if conv2d_t.weight.grad is None:
+        return _report(False, "conv2d_t has no gradient, so no gradient step made its kernel; train it with "
+                              "train_kernel instead of setting the weight by hand.")
+    k = conv2d_t.weight.detach().double().flatten().cpu()  # (2,): the final kernel
+    g = conv2d_t.weight.grad.detach().double().flatten().cpu()  # (2,): the gradient of the last step
+    if not (torch.isfinite(k).all() and torch.isfinite(g).all()):
+        return _report(False, f"The kernel or its gradient holds NaN or infinity: the training diverged; use a "
+                              f"smaller lr than {lr:g}.")
+    why = _not_gradient_descent(k, g, values, lr)
+    if why:
+        return _report(False, why)
+    error = (k - torch.tensor([1.0, -1.0], dtype=torch.float64)).abs().max().item()
+    kernel = [round(v, 3) for v in k.tolist()]
+    return _report(error < 0.1, f"The kernel is {kernel}, still {error:.2f} away from [[1], [-1]]; train for more "
+                                f"epochs (the loss fell from {values[0]:.3g} to {values[-1]:.3g}).",
+                   f"Correct: gradient descent learned the kernel {kernel}, close to [[1], [-1]].")
 
 
-@exercise("02.3", '''
+@_exercise("02.3", '''
 import torch
 
 K = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -226,111 +363,115 @@ K2 = torch.flip(K, dims=(0, 1))  # [[4, 3], [2, 1]]: convolve2d flips it back, s
 ''')
 def check_flipped_kernel(K2: object) -> bool:
     """02.3: the kernel K2 with convolve2d(X, K2) == corr2d(X, K) for K = [[1, 2], [3, 4]] and every X."""
-    K = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
-    K2 = _as_kernel(K2)
-    if K2 is None or tuple(K2.shape) != (2, 2):
-        return report(False, "K2 must be a 2×2 tensor such as torch.tensor([[1.0, 2.0], [3.0, 4.0]]).")
-    if torch.equal(K2, torch.flip(K, dims=(0, 1))):
-        return report(True, "", "Correct: convolution flips the kernel, so a flipped K undoes it.")
-    if torch.equal(K2, K):
-        return report(False, "convolve2d flips its kernel in both directions before it correlates; with K2 = K "
-                             "it correlates with the flipped K instead.")
-    if torch.equal(K2, torch.flip(K, dims=(0,))) or torch.equal(K2, torch.flip(K, dims=(1,))):
-        return report(False, "You flipped one direction only; convolution flips rows and columns.")
-    return report(False, "Try convolve2d(X, K2) on the notes' 3×3 X and compare with corr2d(X, K).")
+    K2, why = _tensor(K2, "K2", (2, 2), "torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
+    if why:
+        return _report(False, why)
+    K = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
+    if torch.allclose(K2, torch.flip(K, dims=(0, 1))):
+        return _report(True, "", "Correct: convolution flips the kernel, so a flipped K undoes it.")
+    if torch.allclose(K2, K):
+        return _report(False, "convolve2d flips its kernel in both directions before it correlates; with K2 = K "
+                              "it correlates with the flipped K instead.")
+    if torch.allclose(K2, torch.flip(K, dims=(0,))) or torch.allclose(K2, torch.flip(K, dims=(1,))):
+        return _report(False, "You flipped one direction only; convolution flips rows and columns.")
+    return _report(False, "Try convolve2d(X, K2) on the notes' 3×3 X and compare with corr2d(X, K).")
 
 
 # ---- 03 padding and stride ----
 
-
-@exercise("03.1", '''
+@_exercise("03.1", '''
 # Output = n + 2p - k + 1 with stride 1; keeping n needs 2p = k - 1, so p = (5 - 1) / 2 = 2.
 padding = 2
 ''')
 def check_same_padding(padding: object) -> bool:
-    """03.1: the padding that keeps a 28×28 image 28×28 under a 5×5 kernel with stride 1."""
-    from cnnlib.ops import conv_output_shape
+    """03.1: the padding that keeps a 28×28 image 28×28 under a 5×5 kernel with stride 1 (a number or an equal pair)."""
+    vector = isinstance(padding, (Tensor, np.ndarray)) and padding.ndim == 1 and len(padding) != 1
+    if isinstance(padding, (tuple, list)) or vector:  # a pair such as (2, 2); a one-element tensor is one number
+        pair, why = _wholes(padding, ("padding (height)", "padding (width)"), "(2, 2)")
+        if not why and pair[0] != pair[1]:
+            why = f"A pair {pair} pads height and width differently; the image is square, so use one number."
+        p = pair[0] if pair else None
+    else:
+        p, why = _whole(padding, "padding")
+    if not why and p < 0:
+        why = f"padding must be 0 or more (it adds rows and columns of zeros), got {p}."
+    if why:
+        return _report(False, why)
+    side = 28 + 2 * p - 5 + 1
+    return _report(side == 28, f"With padding {p} the output is {side}×{side}. The output size is n + 2p − k + 1 "
+                               f"with stride 1; solve 28 + 2p − 5 + 1 = 28.",
+                   "Correct: padding (k − 1) / 2 = 2 keeps the size, for any odd k.")
 
-    pair = isinstance(padding, (tuple, list)) and len(padding) == 2 and padding[0] == padding[1]
-    p = padding[0] if pair else padding
-    if not _is_whole(p) or int(p) < 0:
-        return report(False, f"padding must be a whole number >= 0 (or a pair of equal ones), got {padding!r}.")
-    p = int(p)
-    out = conv_output_shape(28, 5, p, 1) if 28 + 2 * p >= 5 else None
-    hint = (f"With padding {p} the output is {out[0]}×{out[1]}. " if out else "") + (
-        "The output size is n + 2p − k + 1 with stride 1; solve 28 + 2p − 5 + 1 = 28.")
-    return report(out == (28, 28), hint, "Correct: padding (k − 1) / 2 = 2 keeps the size, for any odd k.")
 
-
-@exercise("03.2", '''
+@_exercise("03.2", '''
 # floor((32 + 2p - 3) / s) + 1 = 16: halving needs s = 2, then floor((29 + 2p) / 2) = 15 gives p = 1.
 padding, stride = 1, 2
 ''')
 def check_halving(answer: object) -> bool:
     """03.2: (padding, stride) that turn a 32×32 input into 16×16 under a 3×3 kernel (checked with nn.Conv2d)."""
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2 or not all(_is_whole(v) for v in answer):
-        return report(False, f"Answer with two whole numbers (padding, stride), e.g. (0, 1); got {answer!r}.")
-    p, s = int(answer[0]), int(answer[1])
+    pair, why = _wholes(answer, ("padding", "stride"), "(0, 1)")
+    if why:
+        return _report(False, why)
+    p, s = pair
     if p < 0 or s < 1:
-        return report(False, f"padding must be >= 0 and stride >= 1, got padding {p}, stride {s}.")
-    X = torch.zeros((1, 1, 32, 32))
-    out = tuple(nn.Conv2d(1, 1, kernel_size=3, padding=p, stride=s)(X).shape[2:])
-    return report(out == (16, 16), f"nn.Conv2d(1, 1, kernel_size=3, padding={p}, stride={s}) turns 32×32 into "
-                                   f"{out[0]}×{out[1]}. Use ⌊(n + 2p − k) / s⌋ + 1 = 16.",
-                  f"Correct: padding {p} and stride {s} halve 32×32 to 16×16.")
+        return _report(False, f"padding must be 0 or more and stride 1 or more, got padding {p}, stride {s}.")
+    if p > 32:
+        return _report(False, f"padding {p} adds more zeros around the image than the image has pixels; the "
+                              f"padding you need is small.")
+    with torch.no_grad():
+        out = tuple(nn.Conv2d(1, 1, kernel_size=3, padding=p, stride=s)(torch.zeros((1, 1, 32, 32))).shape[2:])
+    return _report(out == (16, 16), f"nn.Conv2d(1, 1, kernel_size=3, padding={p}, stride={s}) turns 32×32 into "
+                                    f"{out[0]}×{out[1]}. Use ⌊(n + 2p − k) / s⌋ + 1 = 16.",
+                   f"Correct: padding {p} and stride {s} halve 32×32 to 16×16.")
 
 
-@exercise("03.3", '''
+@_exercise("03.3", '''
 from cnnlib.ops import corr2d
 
 def strided(X, K, s):
-    """corr2d with stride s = corr2d with stride 1, keeping every s-th row and column."""
-    return corr2d(X, K)[::s, ::s]
+    """corr2d_strided(X, K, stride=s) from corr2d (stride 1) and slicing: keep every s-th row and column."""
+    return corr2d(X, K)[::s, ::s]  # output (i, j) with stride s is the stride-1 output at (i s, j s)
 ''')
 def check_strided(strided: Callable) -> bool:
-    """03.3: strided(X, K, s) built from corr2d (stride 1) and slicing equals corr2d(X, K, stride=s)."""
-    from cnnlib.ops import corr2d
-
-    if not callable(strided):
-        return report(False, f"Pass your function itself (strided, no brackets), got {type(strided).__name__}.")
+    """03.3: strided(X, K, s), built from corr2d (stride 1) and slicing, equals corr2d_strided(X, K, stride=s)."""
+    why = _not_a_function(strided, "strided")
+    if why:
+        return _report(False, why)
     g = torch.Generator().manual_seed(0)
     for (h, w), (kh, kw), s in (((8, 8), (3, 3), 2), ((7, 9), (2, 3), 3), ((6, 6), (3, 3), 1), ((9, 5), (1, 2), 4)):
         X, K = torch.randn((h, w), generator=g), torch.randn((kh, kw), generator=g)
-        want = corr2d(X, K, stride=s)
-        try:
-            got = strided(X, K, s)
-        except Exception as e:  # the student's code: show the error instead of a traceback
-            return report(False, f"strided(X, K, {s}) for X {h}×{w}, K {kh}×{kw} raised {type(e).__name__}: {e}")
-        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
-            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
-            return report(False, f"For X {h}×{w}, K {kh}×{kw}, stride {s} the output should have shape "
-                                 f"{tuple(want.shape)}, got {shape}. Keep every s-th row and column, from 0.")
-        if not torch.allclose(got, want, atol=1e-5):
-            return report(False, f"Right shape, wrong values for X {h}×{w}, K {kh}×{kw}, stride {s}: "
-                                 f"Y[i, j] with stride s is the stride-1 output at (i·s, j·s).")
-    return report(True, "", "Correct: stride s computes every s-th output of stride 1, and skips the rest.")
+        want = corr2d_strided(X, K, stride=s)
+        call = f"strided(X, K, {s}) for X {h}×{w}, K {kh}×{kw}"
+        got, why = _call(strided, call, X.clone(), K.clone(), s)
+        if not why:
+            got, why = _tensor(got, f"The result of {call}", tuple(want.shape), "corr2d(X, K)[...]")
+        if why:
+            return _report(False, why)
+        if not torch.allclose(got, want.double(), atol=1e-5):
+            return _report(False, f"Right shape, wrong values for X {h}×{w}, K {kh}×{kw}, stride {s}: output (i, j) "
+                                  f"with stride s is the stride-1 output at (i·s, j·s).")
+    return _report(True, "", "Correct: stride s computes every s-th output of stride 1, and skips the rest.")
 
 
 # ---- 04 channels ----
 
-@exercise("04.1", """
+@_exercise("04.1", """
 # Each of the c_o = 16 output channels has one k_h x k_w = 5 x 5 kernel slice per input channel (c_i = 3),
 # plus one bias: c_o*c_i*k_h*k_w + c_o.
 answer = 16 * 3 * 5 * 5 + 16  # 1216
 """)
 def check_conv_params(answer: object) -> bool:
     """04.1: the number of parameters of nn.Conv2d(3, 16, kernel_size=5)."""
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return report(False, f"Answer should be a whole number (an int), got {type(answer).__name__} {answer!r}.")
+    answer, why = _whole(answer)
     hints = {16 * 3 * 5 * 5: "That counts the weights; each output channel also has one bias.",
              16 * 5 * 5 + 16: "Each output channel has a 5x5 kernel slice for EVERY input channel (c_i = 3).",
              3 * 5 * 5 + 1: "That is one output channel; nn.Conv2d(3, 16, ...) has c_o = 16 of them."}
-    return report(answer == 16 * 3 * 5 * 5 + 16,
-                  hints.get(answer, "Use c_o·c_i·k_h·k_w + c_o with c_i = 3, c_o = 16, k_h = k_w = 5."),
-                  "Correct: 16·3·5·5 weights + 16 biases = 1216.")
+    return _report(answer == 1216, why or hints.get(answer, "Use c_o·c_i·k_h·k_w + c_o with c_i = 3, c_o = 16, "
+                                                            "k_h = k_w = 5."),
+                   "Correct: 16·3·5·5 weights + 16 biases = 1216.")
 
 
-@exercise("04.2", """
+@_exercise("04.2", """
 import torch
 
 K = torch.tensor([[1 / 3, 1 / 3, 1 / 3],  # output channel 0: the mean of red, green and blue
@@ -339,96 +480,83 @@ K = K.reshape(2, 3, 1, 1)                 # (c_o, c_i, k_h, k_w)
 """)
 def check_channel_mixer(K: object) -> bool:
     """04.2: a 1x1 kernel K (2, 3, 1, 1): output 0 = mean of the RGB channels, output 1 = red - blue."""
-    import torch
-
-    if not isinstance(K, torch.Tensor):
-        return report(False, f"K should be a torch.Tensor, got {type(K).__name__}.")
-    if tuple(K.shape) != (2, 3, 1, 1):
-        return report(False, f"K has shape {tuple(K.shape)}; a 1x1 convolution from 3 to 2 channels needs "
-                             f"(c_o, c_i, k_h, k_w) = (2, 3, 1, 1), e.g. K.reshape(2, 3, 1, 1).")
-    W = K.detach().float().reshape(2, 3)  # (c_o, c_i): the matrix of the 1x1 convolution
-    if not torch.allclose(W[0], torch.full((3,), 1 / 3), atol=1e-4):
-        return report(False, f"Output channel 0 gets the weights K[0, :, 0, 0] = {W[0].tolist()}; "
-                             f"the mean of three channels weighs each by 1/3.")
-    if not torch.allclose(W[1], torch.tensor([1.0, 0.0, -1.0]), atol=1e-4):
-        return report(False, f"Output channel 1 gets the weights K[1, :, 0, 0] = {W[1].tolist()}; "
-                             f"red minus blue is +1 for channel 0 (red), 0 for green, -1 for channel 2 (blue).")
-    return report(True, "", "Correct: a 1x1 convolution mixes the channels of each pixel with one small matrix.")
+    K, why = _tensor(K, "K", (2, 3, 1, 1), "torch.zeros(2, 3, 1, 1)")
+    if why:
+        return _report(False, why + " A 1x1 convolution from 3 to 2 channels has (c_o, c_i, k_h, k_w) = (2, 3, 1, 1).")
+    W = K.reshape(2, 3)  # (c_o, c_i): the matrix of the 1x1 convolution
+    if not torch.allclose(W[0], torch.full((3,), 1 / 3, dtype=torch.float64), atol=1e-4):
+        return _report(False, f"Output channel 0 gets the weights K[0, :, 0, 0] = {W[0].tolist()}; the mean of three "
+                              f"channels weighs each by 1/3.")
+    if not torch.allclose(W[1], torch.tensor([1.0, 0.0, -1.0], dtype=torch.float64), atol=1e-4):
+        return _report(False, f"Output channel 1 gets the weights K[1, :, 0, 0] = {W[1].tolist()}; red minus blue is "
+                              f"+1 for channel 0 (red), 0 for green, -1 for channel 2 (blue).")
+    return _report(True, "", "Correct: a 1x1 convolution mixes the channels of each pixel with one small matrix.")
 
 
-@exercise("04.3", """
+@_exercise("04.3", """
 def conv_mults(c_i, c_o, h, w, k_h, k_w):
     # Each of the c_o * (h - k_h + 1) * (w - k_w + 1) outputs is a sum of c_i * k_h * k_w products.
     return c_o * (h - k_h + 1) * (w - k_w + 1) * c_i * k_h * k_w
 """)
-def check_conv_mults(conv_mults: object) -> bool:
+def check_conv_mults(conv_mults: Callable) -> bool:
     """04.3: conv_mults(c_i, c_o, h, w, k_h, k_w), the multiplications of corr2d_multi_in_out (no padding, stride 1)."""
-    if not callable(conv_mults):
-        return report(False, f"Conv_mults should be a function, got {type(conv_mults).__name__}.")
-    cases = [(2, 3, 3, 3, 2, 2), (3, 64, 32, 32, 3, 3), (1, 1, 5, 7, 1, 3), (16, 8, 10, 12, 5, 4)]
-    for c_i, c_o, h, w, k_h, k_w in cases:
+    why = _not_a_function(conv_mults, "conv_mults")
+    if why:
+        return _report(False, why)
+    for args in ((2, 3, 3, 3, 2, 2), (3, 64, 32, 32, 3, 3), (1, 1, 5, 7, 1, 3), (16, 8, 10, 12, 5, 4)):
+        c_i, c_o, h, w, k_h, k_w = args
         want = c_o * (h - k_h + 1) * (w - k_w + 1) * c_i * k_h * k_w
-        try:
-            got = conv_mults(c_i, c_o, h, w, k_h, k_w)
-        except Exception as err:  # a student's function may fail in any way: say how, never raise
-            return report(False, f"Conv_mults{(c_i, c_o, h, w, k_h, k_w)} raised {type(err).__name__}: {err}")
+        got, why = _call(conv_mults, f"conv_mults{args}", *args)
+        if not why:
+            got, why = _whole(got, f"conv_mults{args}")
+        if why:
+            return _report(False, why)
         if got != want:
-            hint = f"conv_mults{(c_i, c_o, h, w, k_h, k_w)} returned {got!r}, expected {want}. "
-            if got == c_o * h * w * c_i * k_h * k_w:
-                hint += "The kernel fits at only (h - k_h + 1) x (w - k_w + 1) positions, not h x w."
-            else:
-                hint += "Count outputs (c_o maps of (h - k_h + 1) x (w - k_w + 1)) times products per output."
-            return report(False, hint)
-    return report(True, "", "Correct: the cost grows with c_i·c_o, so channels, not pixels, dominate deep layers.")
+            hint = (" The kernel fits at only (h - k_h + 1) x (w - k_w + 1) positions, not h x w."
+                    if got == c_o * h * w * c_i * k_h * k_w else
+                    " Count outputs (c_o maps of (h - k_h + 1) x (w - k_w + 1)) times products per output.")
+            return _report(False, f"conv_mults{args} returned {got}, expected {want}.{hint}")
+    return _report(True, "", "Correct: the cost grows with c_i·c_o, so channels, not pixels, dominate deep layers.")
 
 
 # ---- 05 pooling ----
 
-@exercise("05.1", """
+@_exercise("05.1", """
 # Pooling keeps the batch and the channels; each spatial side becomes floor((n + 2p - k) / s) + 1.
 answer = (1, 3, (32 + 2 * 1 - 3) // 2 + 1, (32 + 2 * 1 - 3) // 2 + 1)  # (1, 3, 16, 16)
 """)
 def check_pool_output_shape(answer: object) -> bool:
     """05.1: the shape of nn.MaxPool2d(3, stride=2, padding=1)(X) for X of shape (1, 3, 32, 32)."""
-    try:
-        shape = tuple(int(v) for v in answer)
-    except (TypeError, ValueError):
-        return report(False, f"Answer should be a shape such as (1, 1, 4, 4), got {answer!r}.")
-    if len(shape) != 4:
-        return report(False, f"{shape} has {len(shape)} numbers; X has 4 dimensions (batch, channels, height, "
-                             f"width) and pooling keeps all four.")
+    shape, why = _wholes(answer, ("batch", "channels", "height", "width"), "(1, 1, 4, 4)")
+    if why:
+        return _report(False, why)
     if shape[:2] != (1, 3):
-        return report(False, f"Pooling works on each channel separately: batch and channels stay (1, 3), "
-                             f"you have {shape[:2]}.")
-    if shape[2:] == (30, 30) or shape[2:] == (32, 32):
-        return report(False, "The stride is 2, so each side roughly halves: floor((n + 2p - k) / s) + 1.")
-    return report(shape == (1, 3, 16, 16), "Use floor((n + 2p - k) / s) + 1 with n = 32, p = 1, k = 3, s = 2.",
-                  "Correct: floor((32 + 2 - 3) / 2) + 1 = 16, channels unchanged.")
+        return _report(False, f"Pooling works on each channel separately: batch and channels stay (1, 3), you have "
+                              f"{shape[:2]}.")
+    if shape[2:] in ((30, 30), (32, 32)):
+        return _report(False, "The stride is 2, so each side roughly halves: floor((n + 2p - k) / s) + 1.")
+    return _report(shape == (1, 3, 16, 16), "Use floor((n + 2p - k) / s) + 1 with n = 32, p = 1, k = 3, s = 2.",
+                   "Correct: floor((32 + 2 - 3) / 2) + 1 = 16, channels unchanged.")
 
 
-@exercise("05.2", """
+@_exercise("05.2", """
 import torch
 
 K = torch.full((2, 2), 1 / 4)  # every value of the 2x2 window gets weight 1/4: their sum is their mean
 """)
 def check_avg_pool_kernel(K: object) -> bool:
-    """05.2: a kernel K with corr2d(X, K) == pool2d(X, (2, 2), 'avg') for every X."""
-    import torch
-
-    from cnnlib.ops import corr2d, pool2d
-
-    if not isinstance(K, torch.Tensor):
-        return report(False, f"K should be a torch.Tensor, got {type(K).__name__}.")
-    if tuple(K.shape) != (2, 2):
-        return report(False, f"K has shape {tuple(K.shape)}; it must cover the same 2x2 window as the pooling.")
-    X = torch.arange(20, dtype=torch.float32).reshape(4, 5) ** 1.5  # any X will do; this one is not symmetric
-    ok = torch.allclose(corr2d(X, K.float()), pool2d(X, (2, 2), "avg"), atol=1e-4)
-    hint = (f"The weights of K add up to {K.sum().item():g}; a mean of 4 values is their sum divided by 4."
-            if abs(K.sum().item() - 1) > 1e-4 else "Every value in the window should count equally.")
-    return report(ok, hint, "Correct: average pooling is a convolution with a fixed kernel (max pooling is not).")
+    """05.2: a kernel K with corr2d(X, K) == pool2d(X, (2, 2), 'avg') for every X (only K = 1/4 everywhere does it)."""
+    K, why = _tensor(K, "K", (2, 2), "torch.ones(2, 2)")
+    if why:
+        return _report(False, why + " It must cover the same 2x2 window as the pooling.")
+    total = K.sum().item()
+    hint = (f"The weights of K add up to {total:g}; a mean of 4 values is their sum divided by 4."
+            if abs(total - 1) > 1e-4 else "Every value in the window should count equally.")
+    return _report(torch.allclose(K, torch.full((2, 2), 0.25, dtype=torch.float64), atol=1e-6), hint,
+                   "Correct: average pooling is a convolution with a fixed kernel (max pooling is not).")
 
 
-@exercise("05.3", """
+@_exercise("05.3", """
 from cnnlib.ops import pool2d
 
 def global_avg_pool(X):
@@ -436,123 +564,122 @@ def global_avg_pool(X):
     Y = pool2d(X, X.shape[-2:], 'avg')  # (N, C, 1, 1)
     return Y.reshape(X.shape[:2])       # (N, C)
 """)
-def check_global_avg_pool(global_avg_pool: object) -> bool:
+def check_global_avg_pool(global_avg_pool: Callable) -> bool:
     """05.3: global_avg_pool(X) with X (N, C, H, W) -> (N, C): the mean of every channel of every example."""
-    import torch
-
-    if not callable(global_avg_pool):
-        return report(False, f"Global_avg_pool should be a function, got {type(global_avg_pool).__name__}.")
-    gen = torch.Generator().manual_seed(0)
-    for shape in [(1, 1, 4, 4), (2, 3, 5, 7), (4, 8, 3, 2)]:
-        X = torch.randn(shape, generator=gen)
-        want = torch.nn.AdaptiveAvgPool2d(1)(X).reshape(shape[:2])  # (N, C)
-        try:
-            got = global_avg_pool(X)
-        except Exception as err:  # a student's function may fail in any way: say how, never raise
-            return report(False, f"Global_avg_pool on X of shape {shape} raised {type(err).__name__}: {err}")
-        if not isinstance(got, torch.Tensor) or tuple(got.shape) != shape[:2]:
-            got_shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
-            return report(False, f"For X of shape {shape} the result should have shape (N, C) = {shape[:2]}, "
-                                 f"got {got_shape}; reshape the (N, C, 1, 1) output.")
-        if not torch.allclose(got, want, atol=1e-5):
-            return report(False, f"For X of shape {shape} the values differ from the mean of each channel; "
-                                 f"use a pooling window as large as the image, X.shape[-2:].")
-    return report(True, "", "Correct: one window over the whole image, as in ResNet's last layers.")
+    why = _not_a_function(global_avg_pool, "global_avg_pool")
+    if why:
+        return _report(False, why)
+    g = torch.Generator().manual_seed(0)
+    for shape in ((1, 1, 4, 4), (2, 3, 5, 7), (4, 8, 3, 2)):
+        X = torch.randn(shape, generator=g)
+        call = f"global_avg_pool(X) for X of shape {shape}"
+        got, why = _call(global_avg_pool, call, X.clone())
+        if not why:
+            got, why = _tensor(got, f"The result of {call}", shape[:2], "(N, C)")
+        if why:
+            return _report(False, why)
+        if not torch.allclose(got, X.double().mean(dim=(2, 3)), atol=1e-5):
+            return _report(False, f"For X of shape {shape} the values differ from the mean of each channel; use a "
+                                  f"pooling window as large as the image, X.shape[-2:].")
+    return _report(True, "", "Correct: one window over the whole image, as in ResNet's last layers.")
 
 
 # ---- 06 LeNet ----
 
-def _call(fn: Callable, *args: object) -> tuple[bool, object]:
-    """Run the student's function; (True, result) or (False, a message naming the error)."""
-    try:
-        return True, fn(*args)
-    except Exception as e:  # the student's code: report the error instead of a traceback
-        return False, f"{type(e).__name__}: {e}"
+# Confusion matrices (row = true class, column = predicted) for the 06 checks. Every one has mistakes, and its largest
+# off-diagonal cell is unique, so no correct answer depends on how ties are broken; in the last one the largest cell
+# overall is on the diagonal, and the largest mistakes sit above and below the diagonal in turn.
+_CONFUSIONS = [
+    torch.tensor([[5, 1, 0], [2, 7, 0], [0, 4, 9]]),
+    torch.tensor([[8, 1], [3, 6]]),
+    torch.tensor([[30, 2, 1, 9], [3, 25, 4, 0], [1, 5, 40, 2], [0, 6, 7, 35]]),
+    torch.tensor([[12, 0, 3, 1], [2, 20, 0, 4], [5, 1, 15, 0], [11, 3, 2, 18]]),
+    torch.tensor([[2, 7, 1], [0, 9, 3], [1, 0, 4]]),
+]
 
 
-def _test_confusions() -> list[torch.Tensor]:
-    """Small confusion matrices (row = true, column = predicted) for the 06 checks."""
-    g = torch.Generator().manual_seed(6)
-    cms = [torch.tensor([[5, 1, 0], [2, 7, 0], [0, 4, 9]]), torch.tensor([[3, 0], [0, 1]])]
-    cms += [torch.randint(0, 20, (4, 4), generator=g) + 30 * torch.eye(4, dtype=torch.int64) for _ in range(3)]
-    return cms
-
-
-@exercise("06.1", """
+@_exercise("06.1", """
 # nn.Conv2d(1, 6, kernel_size=5): each of the 6 output channels has one 5x5 kernel per input channel and one bias.
 answer = 6 * 1 * 5 * 5 + 6  # 150 weights + 6 biases = 156
 # check: count_parameters(model.net[0]) for a materialized LeNet
 """)
 def check_lenet_conv1_parameters(answer: object) -> bool:
     """06.1: the number of learnable numbers in LeNet's first layer, Conv2d(1 -> 6, 5x5)."""
-    if not _is_whole(answer):
-        return report(False, _whole_hint(answer))
+    answer, why = _whole(answer)
     hints = {150: "That counts the weights. Each of the 6 output channels also learns one bias.",
              25: "That is one 5×5 kernel; there are 6 output channels, each with its own kernel and bias.",
              31: "That is one kernel and one bias; there are 6 output channels."}
-    answer = int(answer)
-    return report(answer == 156, hints.get(answer, "Count C_out × C_in × 5 × 5 weights plus C_out biases."),
-                  "Correct: 156 numbers, shared across all 28×28 positions of the image.")
+    return _report(answer == 156, why or hints.get(answer, "Count C_out × C_in × 5 × 5 weights plus C_out biases."),
+                   "Correct: 156 numbers, shared across all 28×28 positions of the image.")
 
 
-@exercise("06.2", """
+@_exercise("06.2", """
 def accuracy_from_confusion(cm):
     \"\"\"Accuracy from a confusion matrix (row = true class, column = predicted): correct / all.\"\"\"
     return (cm.diagonal().sum() / cm.sum()).item()  # the diagonal holds the correct predictions
 """)
 def check_accuracy_from_confusion(accuracy_from_confusion: Callable) -> bool:
-    """06.2: accuracy_from_confusion(cm) returns the fraction of correct predictions as a float."""
-    if not callable(accuracy_from_confusion):
-        return report(False, f"Pass your function itself (no brackets), got {type(accuracy_from_confusion).__name__}.")
-    for cm in _test_confusions():
+    """06.2: accuracy_from_confusion(cm) returns the fraction of correct predictions, a number between 0 and 1."""
+    why = _not_a_function(accuracy_from_confusion, "accuracy_from_confusion")
+    if why:
+        return _report(False, why)
+    for cm in _CONFUSIONS:
         want = cm.diagonal().sum().item() / cm.sum().item()
-        ok, got = _call(accuracy_from_confusion, cm.clone())
-        if not ok:
-            return report(False, f"accuracy_from_confusion raised {got}")
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            return report(False, f"Return one number (a float between 0 and 1), got {type(got).__name__}.")
+        call = f"accuracy_from_confusion(cm) for cm = {cm.tolist()}"
+        got, why = _call(accuracy_from_confusion, call, cm.clone())
+        if not why:
+            got, why = _real(got, f"The result of {call}")
+        if why:
+            return _report(False, why)
         if abs(got - want) > 1e-6:
-            return report(False, f"For cm = {cm.tolist()} the accuracy is {want:.4f}, you returned {got:.4f}. "
-                                 "Correct predictions sit on the diagonal (true class = predicted class).")
-    return report(True, "", "Correct: the trace over the total. The off-diagonal cells say which mistakes are made.")
+            hint = (" Give a fraction between 0 and 1, not a percentage." if abs(got - 100 * want) < 1e-4 else
+                    " Correct predictions sit on the diagonal (true class = predicted class).")
+            return _report(False, f"For cm = {cm.tolist()} the accuracy is {want:.4f}, you returned {got:.4g}.{hint}")
+    return _report(True, "", "Correct: the trace over the total. The off-diagonal cells say which mistakes are made.")
 
 
-@exercise("06.3", """
+@_exercise("06.3", """
 def most_confused(cm, classes):
     \"\"\"The (true class, predicted class) names of the largest off-diagonal cell of cm.\"\"\"
     off = cm.clone()
-    off.fill_diagonal_(-1)                      # ignore the correct predictions
+    off.fill_diagonal_(-1)                         # ignore the correct predictions
     i, j = divmod(int(off.argmax()), cm.shape[1])  # argmax of the flattened matrix -> (row, column)
     return classes[i], classes[j]
 """)
 def check_most_confused(most_confused: Callable) -> bool:
     """06.3: most_confused(cm, classes) names the (true, predicted) pair the model mixes up most often."""
-    if not callable(most_confused):
-        return report(False, f"Pass your function itself (no brackets), got {type(most_confused).__name__}.")
-    for cm in _test_confusions():
+    why = _not_a_function(most_confused, "most_confused")
+    if why:
+        return _report(False, why)
+    for cm in _CONFUSIONS:
         classes = [f"class {k}" for k in range(len(cm))]
         off = cm.clone()
         off.fill_diagonal_(-1)
-        i, j = divmod(int(off.argmax()), cm.shape[1])
-        ok, got = _call(most_confused, cm.clone(), classes)
-        if not ok:
-            return report(False, f"most_confused raised {got}")
-        if got == (classes[j], classes[i]) and i != j:
-            return report(False, "You have the pair the wrong way round: rows are the TRUE class, columns the "
-                                 "PREDICTED class; return (true, predicted).")
-        if not isinstance(got, (tuple, list)) or tuple(got) != (classes[i], classes[j]):
-            hint = (" The largest cell overall is on the diagonal (the correct predictions): leave it out."
-                    if isinstance(got, (tuple, list)) and len(got) == 2 and got[0] == got[1] else "")
-            return report(False, f"For cm = {cm.tolist()} the answer is {(classes[i], classes[j])}, you returned "
-                                 f"{got!r}.{hint}")
-    return report(True, "", "Correct: on Fashion-MNIST it is usually Shirt, mixed up with T-shirt/top, Pullover or Coat.")
+        i, j = divmod(int(off.argmax()), cm.shape[1])  # unique by the choice of _CONFUSIONS
+        want = (classes[i], classes[j])
+        got, why = _call(most_confused, f"most_confused(cm, classes) for cm = {cm.tolist()}", cm.clone(), classes)
+        if why:
+            return _report(False, why)
+        pair = tuple(got) if isinstance(got, (tuple, list)) and len(got) == 2 else None
+        if pair == want:
+            continue
+        if pair == want[::-1]:
+            hint = ("You have the pair the wrong way round: rows are the TRUE class, columns the PREDICTED class; "
+                    "return (true, predicted).")
+        elif pair is not None and pair[0] == pair[1]:
+            hint = "The largest cell overall is on the diagonal (the correct predictions): leave the diagonal out."
+        elif pair is not None and all(isinstance(v, (numbers.Integral, Tensor)) for v in pair):
+            hint = "Return the class names, classes[i] and classes[j], not the indices."
+        else:
+            hint = f"For cm = {cm.tolist()} the answer is {want}, you returned {_quote(got)}."
+        return _report(False, hint)
+    return _report(True, "", "Correct: on Fashion-MNIST it is usually Shirt, mixed up with T-shirt/top, Pullover or "
+                             "Coat.")
 
 
 # ---- 07 VGG ----
 
-@exercise("07.1", """
+@_exercise("07.1", """
 # A stack of n 3x3 convolutions (stride 1) sees 1 + 2n pixels; with c channels in and out each has 9 c^2 weights.
 field = 1 + 3 * (3 - 1)  # 7: the field grows by k - 1 = 2 per layer
 answer = (field, 3 * 9, 7 * 7)  # (7, 27, 49) weights per c^2: three 3x3 convs need 45% fewer than one 7x7
@@ -560,45 +687,39 @@ answer = (field, 3 * 9, 7 * 7)  # (7, 27, 49) weights per c^2: three 3x3 convs n
 """)
 def check_three_3x3_vs_7x7(answer: object) -> bool:
     """07.1: (receptive field of three stacked 3x3 convs, their weights per c^2, the weights per c^2 of one 7x7)."""
-    try:
-        got = tuple(int(v) for v in answer)
-    except (TypeError, ValueError):
-        return report(False, f"Answer with a tuple of three whole numbers (field, weights_3x3_stack, "
-                             f"weights_7x7), got {answer!r}.")
-    if len(got) != 3:
-        return report(False, f"Give three numbers (field, weights_3x3_stack, weights_7x7), got {len(got)}.")
+    got, why = _wholes(answer, ("field", "weights_3x3_stack", "weights_7x7"), "(5, 18, 25)")
+    if why:
+        return _report(False, why)
     field, stack, big = got
     if field != 7:
         hint = (" Each 3×3 layer adds k - 1 = 2 pixels to the field, not 3: the field of one 3×3 is 3, of two is 5."
                 if field == 9 else " Start from 1 pixel and add k - 1 = 2 for each of the three layers.")
-        return report(False, f"The receptive field is not {field}.{hint}")
+        return _report(False, f"The receptive field is not {field}.{hint}")
     if stack != 27:
-        return report(False, f"Three 3×3 convs with c channels in and out hold 3 × 9 c² weights; you have {stack} c².")
+        return _report(False, f"Three 3×3 convs with c channels in and out hold 3 × 9 c² weights; you have {stack} c².")
     if big != 49:
-        return report(False, f"One 7×7 conv with c channels in and out holds 49 c² weights; you have {big} c².")
-    return report(True, "", "Correct: the same 7×7 view for 27 c² instead of 49 c² weights, with two extra "
-                            "non-linearities in between.")
+        return _report(False, f"One 7×7 conv with c channels in and out holds 49 c² weights; you have {big} c².")
+    return _report(True, "", "Correct: the same 7×7 view for 27 c² instead of 49 c² weights, with two extra "
+                             "non-linearities in between.")
 
 
-@exercise("07.2", """
+@_exercise("07.2", """
 # Every output number (64 channels x 56 x 56 positions) is a sum over 64 input channels x 3 x 3 taps.
 answer = (64 * 56 * 56) * (64 * 3 * 3)  # 115,605,504 multiply-adds for one image
 """)
 def check_conv_macs(answer: object) -> bool:
     """07.2: multiply-adds of nn.Conv2d(64, 64, kernel_size=3, padding=1) on one 64x56x56 input."""
-    if not _is_whole(answer):
-        return report(False, _whole_hint(answer))
-    answer = int(answer)
-    want = 64 * 56 * 56 * 64 * 9
+    answer, why = _whole(answer)
     hints = {64 * 64 * 9: "That is the number of weights. Each weight is used once per output position (56 × 56).",
              64 * 56 * 56 * 9: "Each output number sums over ALL 64 input channels, each with a 3×3 kernel.",
              54 * 54 * 64 * 64 * 9: "padding=1 keeps the map at 56×56."}
-    return report(answer == want, hints.get(answer, "Count output numbers (C_out × H × W) times the work for "
-                                                    "each (C_in × 3 × 3)."),
-                  "Correct: 115.6 million multiply-adds from only 36,928 parameters; early VGG layers are costly.")
+    return _report(answer == 64 * 56 * 56 * 64 * 9,
+                   why or hints.get(answer, "Count output numbers (C_out × H × W) times the work for each "
+                                            "(C_in × 3 × 3)."),
+                   "Correct: 115.6 million multiply-adds from only 36,928 parameters; early VGG layers are costly.")
 
 
-@exercise("07.3", """
+@_exercise("07.3", """
 # Each VGG block halves the side (floor): 28 -> 14 -> 7 -> 3 -> 1 -> 0. Four blocks leave 1x1; a fifth leaves nothing.
 side, answer = 28, 0
 while side // 2 >= 1:
@@ -607,40 +728,36 @@ while side // 2 >= 1:
 """)
 def check_max_vgg_blocks(answer: object) -> bool:
     """07.3: the most VGG blocks a 28x28 image can pass through (each halves the side, rounding down)."""
-    if not _is_whole(answer):
-        return report(False, _whole_hint(answer))
-    answer = int(answer)
+    answer, why = _whole(answer)
     if answer == 5:
-        return report(False, "28 → 14 → 7 → 3 → 1 → 0: the fifth max-pool has no 2×2 window left (VGG raises an "
-                             "error for it). Try VGG(((1, 8),) * 5) on a (1, 1, 28, 28) input.")
-    return report(answer == 4, "Halve 28 and round down until the side would become 0; count the halvings.",
-                  "Correct: 28 → 14 → 7 → 3 → 1. That is why the notes resize Fashion-MNIST to 224×224 for VGG-11.")
+        why = ("28 → 14 → 7 → 3 → 1 → 0: the fifth max-pool has no 2×2 window left (VGG raises an error for it). "
+               "Try VGG(((1, 8),) * 5) on a (1, 1, 28, 28) input.")
+    return _report(answer == 4, why or "Halve 28 and round down until the side would become 0; count the halvings.",
+                   "Correct: 28 → 14 → 7 → 3 → 1. That is why the notes resize Fashion-MNIST to 224×224 for VGG-11.")
 
 
 # ---- 08 ResNet ----
 
-@exercise("08.1", """
+@_exercise("08.1", """
 # strides=2 halves H and W (32 -> 16); the block outputs num_channels = 16 channels; the batch stays 2.
 answer = (2, 16, 16, 16)
 # check: Residual(16, use_1x1conv=True, strides=2)(torch.randn(2, 8, 32, 32)).shape
 """)
 def check_residual_shape(answer: object) -> bool:
     """08.1: the output shape of Residual(16, use_1x1conv=True, strides=2) on X of shape (2, 8, 32, 32)."""
-    try:
-        shape = tuple(int(v) for v in answer)
-    except (TypeError, ValueError):
-        return report(False, f"Answer with a shape such as (2, 8, 32, 32), got {answer!r}.")
-    if len(shape) != 4:
-        return report(False, f"{shape} has {len(shape)} numbers; the output is (batch, channels, height, width).")
+    shape, why = _wholes(answer, ("batch", "channels", "height", "width"), "(2, 8, 32, 32)")
+    if why:
+        return _report(False, why)
     if shape[1] == 8:
-        return report(False, "The block outputs num_channels = 16 channels; the 1×1 conv turns X's 8 into 16 too.")
+        return _report(False, "The block outputs num_channels = 16 channels; the 1×1 conv turns X's 8 into 16 too.")
     if shape[2:] == (32, 32):
-        return report(False, "strides=2 is applied by conv1 (and by the 1×1 conv on the shortcut): H and W halve.")
-    return report(shape == (2, 16, 16, 16), "Batch stays, channels become num_channels, H and W are divided by strides.",
-                  "Correct: (2, 16, 16, 16), like the notes' torch.Size([4, 6, 3, 3]) example.")
+        return _report(False, "strides=2 is applied by conv1 (and by the 1×1 conv on the shortcut): H and W halve.")
+    return _report(shape == (2, 16, 16, 16), "Batch stays, channels become num_channels, H and W are divided by "
+                                             "strides.",
+                   "Correct: (2, 16, 16, 16), like the notes' torch.Size([4, 6, 3, 3]) example.")
 
 
-@exercise("08.2", """
+@_exercise("08.2", """
 from cnnlib.models import Residual
 
 def make_residual(in_channels, out_channels, strides=1):
@@ -650,29 +767,32 @@ def make_residual(in_channels, out_channels, strides=1):
 """)
 def check_make_residual(make_residual: Callable) -> bool:
     """08.2: make_residual(in_channels, out_channels, strides) uses the 1x1 shortcut conv exactly when needed."""
-    if not callable(make_residual):
-        return report(False, f"Pass your function itself (no brackets), got {type(make_residual).__name__}.")
+    why = _not_a_function(make_residual, "make_residual")
+    if why:
+        return _report(False, why)
+    g = torch.Generator().manual_seed(8)
     for c_in, c_out, s in ((8, 8, 1), (8, 16, 1), (8, 8, 2), (4, 12, 2)):
-        ok, blk = _call(make_residual, c_in, c_out, s)
-        if not ok:
-            return report(False, f"make_residual({c_in}, {c_out}, {s}) raised {blk}")
+        blk, why = _call(make_residual, f"make_residual({c_in}, {c_out}, {s})", c_in, c_out, s)
+        if why:
+            return _report(False, why)
         if not isinstance(blk, nn.Module):
-            return report(False, f"make_residual must return a block (an nn.Module), got {type(blk).__name__}.")
-        ok, Y = _call(blk, torch.randn(2, c_in, 8, 8))
-        if not ok:
-            return report(False, f"The block for ({c_in} -> {c_out}, strides={s}) fails on a (2, {c_in}, 8, 8) "
-                                 f"input: {Y}")
-        if tuple(Y.shape) != (2, c_out, 8 // s, 8 // s):
-            return report(False, f"for ({c_in} -> {c_out}, strides={s}) the output should be "
-                                 f"{(2, c_out, 8 // s, 8 // s)}, got {tuple(Y.shape)}.")
-        has_1x1 = getattr(blk, "conv3", None) is not None
+            return _report(False, f"make_residual must return a block (an nn.Module), got {_quote(blk)}.")
+        Y, why = _call(blk, f"The block for ({c_in} -> {c_out}, strides={s}) on a (2, {c_in}, 8, 8) input",
+                       torch.randn(2, c_in, 8, 8, generator=g))
+        if why:
+            return _report(False, why)
+        if not isinstance(Y, Tensor) or tuple(Y.shape) != (2, c_out, 8 // s, 8 // s):
+            got = f"shape {tuple(Y.shape)}" if isinstance(Y, Tensor) else _quote(Y)
+            return _report(False, f"For ({c_in} -> {c_out}, strides={s}) the output should have shape "
+                                  f"{(2, c_out, 8 // s, 8 // s)}, got {got}.")
+        has_1x1 = any(isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1) for m in blk.modules())
         if c_in == c_out and s == 1 and has_1x1:
-            return report(False, f"({c_in} -> {c_out}, strides=1) keeps the shape, so the shortcut should be X "
-                                 "itself (use_1x1conv=False): the identity is what lets gradients flow freely.")
-    return report(True, "", "Correct: identity shortcuts where shapes match, a 1×1 conv only where they change.")
+            return _report(False, f"({c_in} -> {c_out}, strides=1) keeps the shape, so the shortcut should be X "
+                                  "itself (use_1x1conv=False): the identity is what lets gradients flow freely.")
+    return _report(True, "", "Correct: identity shortcuts where shapes match, a 1×1 conv only where they change.")
 
 
-@exercise("08.3", """
+@_exercise("08.3", """
 from torch import nn
 from cnnlib.models import ResNet18, materialize
 
@@ -683,36 +803,36 @@ answer = len(convs) + len(linears)  # 1 stem conv + 16 convs in 8 blocks + 1 Lin
 """)
 def check_resnet18_depth(answer: object) -> bool:
     """08.3: the number of weight layers on ResNet-18's main path (3x3/7x7 convs plus the Linear layer)."""
-    if not _is_whole(answer):
-        return report(False, _whole_hint(answer))
-    answer = int(answer)
+    answer, why = _whole(answer)
     hints = {21: "The three 1×1 convs sit on shortcuts, not on the main path: leave them out.",
              20: "Close: are the three 1×1 shortcut convs in your count, and the final Linear layer out?",
              17: "Don't forget the final Linear layer: it has weights too.",
              16: "Count the stem's 7×7 conv and the final Linear layer as well as the 16 convs of the 8 blocks."}
-    return report(answer == 18, hints.get(answer, "Count nn.Conv2d layers whose kernel is not 1×1, plus nn.Linear."),
-                  "Correct: 1 + 8 × 2 + 1 = 18 layers with weights on the main path; hence the name.")
+    return _report(answer == 18, why or hints.get(answer, "Count nn.Conv2d layers whose kernel is not 1×1, plus "
+                                                          "nn.Linear."),
+                   "Correct: 1 + 8 × 2 + 1 = 18 layers with weights on the main path; hence the name.")
 
 
 # ---- 09 CIFAR-10 MLP baseline ----
 
-@exercise("09.1", """
+@_exercise("09.1", """
 # Linear(3072, 100): 3072 x 100 weights + 100 biases; Linear(100, 10): 100 x 10 weights + 10 biases.
 answer = (3 * 32 * 32 * 100 + 100) + (100 * 10 + 10)  # 307,300 + 1,010 = 308,310
 # check: count_parameters(mlp_baseline())
 """)
 def check_mlp_parameters(answer: object) -> bool:
     """09.1: the number of learnable parameters of the notes' MLP, Linear(3072, 100) -> ReLU -> Linear(100, 10)."""
-    if not _is_whole(answer):
-        return report(False, _whole_hint(answer))
-    answer = int(answer)
+    answer, why = _whole(answer)
     hints = {3072 * 100 + 100 * 10: "That counts the weights; each Linear layer also has one bias per output.",
              307_300: "That is the first layer only; add Linear(100, 10) too."}
-    return report(answer == 308_310, hints.get(answer, "Add up (inputs × outputs + outputs) for both Linear layers."),
-                  "Correct: 308,310, and 99.7% of them are in the first layer, one weight per pixel and unit.")
+    return _report(answer == 308_310, why or hints.get(answer, "Add up (inputs × outputs + outputs) for both Linear "
+                                                               "layers."),
+                   "Correct: 308,310, and 99.7% of them are in the first layer, one weight per pixel and unit.")
 
 
-@exercise("09.2", """
+@_exercise("09.2", """
+import torch
+
 def normalize(X, mean, std):
     \"\"\"Per-channel normalisation of images X (N, C, H, W) with C means and C stds.\"\"\"
     mean = torch.tensor(mean).view(1, -1, 1, 1)  # (1, C, 1, 1): broadcasts over N, H and W
@@ -721,27 +841,30 @@ def normalize(X, mean, std):
 """)
 def check_normalize(normalize: Callable) -> bool:
     """09.2: normalize(X, mean, std) subtracts each channel's mean and divides by its std, X of shape (N, C, H, W)."""
-    if not callable(normalize):
-        return report(False, f"Pass your function itself (no brackets), got {type(normalize).__name__}.")
+    why = _not_a_function(normalize, "normalize")
+    if why:
+        return _report(False, why)
     g = torch.Generator().manual_seed(9)
-    X = torch.rand(4, 3, 5, 6, generator=g)
     mean, std = [0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]
-    want = (X - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
-    ok, got = _call(normalize, X.clone(), mean, std)
-    if not ok:
-        hint = (" A tensor of shape (3,) lines up with the LAST dimension (width); reshape mean and std to "
-                "(1, 3, 1, 1) so they line up with the channels." if "size of tensor" in str(got) else "")
-        return report(False, f"normalize raised {got}.{hint}")
-    if not isinstance(got, torch.Tensor) or got.shape != X.shape:
-        return report(False, f"Return a tensor of X's shape {tuple(X.shape)}, got "
-                             f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}.")
-    if not torch.allclose(got, want, atol=1e-5):
-        return report(False, "Each channel c needs (X[:, c] - mean[c]) / std[c]. Reshape mean and std to "
-                             "(1, C, 1, 1) so that they broadcast over the channel dimension.")
-    return report(True, "", "Correct: each channel now has mean 0 and std 1 over the training set.")
+    for shape in ((4, 3, 5, 6), (2, 3, 4, 3)):  # in the second, a (3,) mean lines up with the width without an error
+        X = torch.rand(shape, generator=g)
+        want = (X.double() - torch.tensor(mean).double().view(1, 3, 1, 1)) / torch.tensor(std).double().view(1, 3, 1, 1)
+        call = f"normalize(X, mean, std) for X of shape {shape}"
+        got, why = _call(normalize, call, X.clone(), list(mean), list(std))
+        if why and "size of tensor" in why:
+            why += (" A tensor of shape (3,) lines up with the LAST dimension (width); reshape mean and std to "
+                    "(1, 3, 1, 1) so they line up with the channels.")
+        if not why:
+            got, why = _tensor(got, f"The result of {call}", shape, "X")
+        if why:
+            return _report(False, why)
+        if not torch.allclose(got, want, atol=1e-4):
+            return _report(False, "Each channel c needs (X[:, c] - mean[c]) / std[c]. Reshape mean and std to "
+                                  "(1, C, 1, 1) so that they broadcast over the channel dimension.")
+    return _report(True, "", "Correct: each channel now has mean 0 and std 1 over the training set.")
 
 
-@exercise("09.3", """
+@_exercise("09.3", """
 import torch.nn.functional as F
 
 def shift_right(X, k):
@@ -751,26 +874,28 @@ def shift_right(X, k):
 """)
 def check_shift_right(shift_right: Callable) -> bool:
     """09.3: shift_right(X, k) moves images k pixels right with zeros coming in (not wrapping around)."""
-    from cnnlib.features import shift_images
-
-    if not callable(shift_right):
-        return report(False, f"Pass your function itself (no brackets), got {type(shift_right).__name__}.")
+    why = _not_a_function(shift_right, "shift_right")
+    if why:
+        return _report(False, why)
     g = torch.Generator().manual_seed(9)
     X = torch.randn(2, 3, 6, 7, generator=g)
     for k in (0, 1, 3):
-        ok, got = _call(shift_right, X.clone(), k)
-        if not ok:
-            return report(False, f"shift_right(X, {k}) raised {got}")
-        if not isinstance(got, torch.Tensor) or got.shape != X.shape:
-            return report(False, f"shift_right must keep the shape {tuple(X.shape)}, got "
-                                 f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}.")
-        if k and torch.allclose(got, torch.roll(X, k, dims=3)):
-            return report(False, "torch.roll wraps the right edge around to the left; here the pixels that leave "
-                                 "should be lost and zeros should come in.")
-        if k and torch.allclose(got, shift_images(X, -k)):
-            return report(False, "That moves the image to the LEFT; move it right (column j goes to j + k).")
-        if not torch.allclose(got, shift_images(X, k)):
-            return report(False, f"For k = {k}, column j of the result should be column j - {k} of X "
-                                 "(zeros where j < k).")
-    return report(True, "", "Correct: a 1-pixel shift moves every input of the MLP to a different weight.")
-
+        call = f"shift_right(X, {k}) for X of shape (2, 3, 6, 7)"
+        got, why = _call(shift_right, call, X.clone(), k)
+        if not why:
+            got, why = _tensor(got, f"The result of {call}", (2, 3, 6, 7), "X")
+        if why:
+            return _report(False, why)
+        want = torch.zeros_like(X, dtype=torch.float64)
+        want[..., k:] = X[..., :7 - k]  # column j of the result is column j - k of X, zeros where j < k
+        if k and torch.allclose(got, torch.roll(X, k, dims=3).double()):
+            return _report(False, "torch.roll wraps the right edge around to the left; here the pixels that leave "
+                                  "should be lost and zeros should come in.")
+        left = torch.zeros_like(want)
+        left[..., :7 - k] = X[..., k:]
+        if k and torch.allclose(got, left):
+            return _report(False, "That moves the image to the LEFT; move it right (column j goes to j + k).")
+        if not torch.allclose(got, want, atol=1e-6):
+            return _report(False, f"For k = {k}, column j of the result should be column j - {k} of X "
+                                  "(zeros where j < k).")
+    return _report(True, "", "Correct: a 1-pixel shift moves every input of the MLP to a different weight.")

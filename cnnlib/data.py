@@ -1,25 +1,25 @@
 """Datasets as tensors: Fashion-MNIST, MNIST and CIFAR-10 held whole in memory, split, batched and augmented."""
 from __future__ import annotations
 
-import gzip
+import errno
 import inspect
 import math
 import os
 import shutil
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Union
 
 import torch
+import torchvision
 
+from cnnlib import _check
 from cnnlib.utils import device as default_device
 from cnnlib.utils import quick_mode
 
-DATA_ENV = "CNNLIB_DATA"
-DEFAULT_ROOT = "~/cnnlib-data"
-QUICK_SIZES = {"train": 2000, "val": 500, "test": 500}  # quick mode (CNNLIB_QUICK=1): small, class-balanced subsets
+_DATA_ENV = "CNNLIB_DATA"
+_DEFAULT_ROOT = "~/cnnlib-data"
+_QUICK_SIZES = {"train": 2000, "val": 500, "test": 500}  # quick mode (CNNLIB_QUICK=1): small, class-balanced subsets
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -69,20 +69,20 @@ class DataNotFoundError(RuntimeError):
 def data_root(root: Optional[PathLike] = None) -> Path:
     """The folder datasets live in: `root` if given, else $CNNLIB_DATA, else ~/cnnlib-data."""
     if root is None:
-        root = os.environ.get(DATA_ENV) or DEFAULT_ROOT
+        root = os.environ.get(_DATA_ENV) or _DEFAULT_ROOT
     if not isinstance(root, (str, os.PathLike)):
-        raise TypeError(f"root must be a folder path (str or Path), got {type(root).__name__}")
+        raise TypeError(f"root must be a folder path such as '~/cnnlib-data', got {_check.short(root)}")
     return Path(root).expanduser()
 
 
 def dataset_info(name: str) -> DatasetInfo:
     """Look a dataset up in DATASETS by name ('fashion-mnist', 'mnist', 'cifar10'; case and '_' do not matter)."""
     if not isinstance(name, str):
-        raise TypeError(f"dataset name must be a string such as 'cifar10', got {type(name).__name__}")
+        raise TypeError(f"dataset name must be a string such as 'cifar10', got {_check.short(name)}")
     key = name.strip().lower().replace("_", "-")
     key = _ALIASES.get(key, key)
     if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
+        raise ValueError(f"unknown dataset {_check.short(name)}; known datasets: {', '.join(DATASETS)}")
     return DATASETS[key]
 
 
@@ -116,13 +116,11 @@ def _remove_new(paths: list[Path], before: set[Path]) -> None:
 
 def _torchvision_dataset(name: str, train: bool, root: Optional[PathLike]):
     """torchvision's dataset object (downloading it once); on failure, clean up and raise DataNotFoundError."""
-    import torchvision  # deferred: importing torchvision takes a second
-
     info, root = dataset_info(name), data_root(root)
     top = info.folder.split("/")[0]
-    ours = [root / top, root / "cifar-10-python.tar.gz"]  # what a download may create
+    new_dirs = [p for p in (root, *root.parents) if not p.exists()]  # folders a download would create
+    ours = [root / top, root / "cifar-10-python.tar.gz"]  # what a download may create inside the root
     missing = missing_files(name, root)
-    root_existed = root.exists()
     before = _snapshot(ours)
     dataset_class = getattr(torchvision.datasets, info.torchvision_class)
     if not missing:
@@ -134,22 +132,38 @@ def _torchvision_dataset(name: str, train: bool, root: Optional[PathLike]):
         return dataset_class(root=str(root), train=train, download=True)  # no network when the files are there
     except BaseException as e:  # also Ctrl-C during a download: remove what this attempt wrote
         _remove_new(ours, before)
-        if not root_existed and root.is_dir() and not any(root.iterdir()):
-            root.rmdir()
+        for folder in new_dirs:  # deepest first: the folders this attempt created, if they are still empty
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         if not isinstance(e, Exception):  # Ctrl-C stays Ctrl-C
             raise
-        reason = f"{type(e).__name__}: {(str(e).strip() or 'no details').splitlines()[0]}"
-        if not missing:
-            raise DataNotFoundError(
-                f"{info.title} files in {root / info.folder} are there but could not be read or verified "
-                f"({reason}); they may be corrupted: delete {root / top} and run again to download them afresh."
-            ) from e
-        raise DataNotFoundError(
-            f"{info.title} is not in {root / info.folder} and could not be downloaded ({reason}).\n"
-            f"Expected files in {root / info.folder}/: {', '.join(info.files)}.\n"
-            f"Fix: connect to the internet and run again (it downloads once), or copy those files there, "
-            f"or point ${DATA_ENV} (or root=...) at a folder that already holds them. "
-            f"Nothing was left half-written.") from e
+        raise _data_error(info, root, missing, e) from e
+
+
+def _data_error(info: DatasetInfo, root: Path, missing: list[Path], e: Exception) -> DataNotFoundError:
+    """The sentence for a dataset that could not be loaded: read-only folder, corrupted files, or no download."""
+    reason = f"{type(e).__name__}: {(str(e).strip() or 'no details').splitlines()[0][:200]}"
+    cause = e
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, OSError) and cause.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DataNotFoundError(
+            f"{info.title} in {root / info.folder} cannot be used because the folder is read-only "
+            f"({reason}); torchvision writes there once, to unpack or download the files. Copy the folder {root} "
+            f"to a place you can write to and point ${_DATA_ENV} (or root=...) there; your files are fine.")
+    if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+        return DataNotFoundError(f"{info.title} could not be written to {root}: the disk is full ({reason}); free "
+                                 f"some space or point ${_DATA_ENV} (or root=...) at another disk.")
+    if not missing:
+        return DataNotFoundError(
+            f"{info.title} files in {root / info.folder} are there but could not be read or verified ({reason}); "
+            f"they may be corrupted: delete {root / info.folder.split('/')[0]} and run again to download them afresh.")
+    return DataNotFoundError(
+        f"{info.title} is not in {root / info.folder} and could not be downloaded ({reason}).\n"
+        f"Expected files in {root / info.folder}/: {', '.join(info.files)}.\n"
+        f"Fix: connect to the internet and run again (it downloads once), or copy those files there, "
+        f"or point ${_DATA_ENV} (or root=...) at a folder that already holds them. "
+        f"Nothing was left half-written.")
 
 
 def _raw_tensors(name: str, train: bool, root: Optional[PathLike]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -184,30 +198,24 @@ def load_tensors(name: str, train: bool = True, root: Optional[PathLike] = None)
     return X, y
 
 
-def _check_pair(X: torch.Tensor, y: torch.Tensor) -> None:
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError(f"X and y must be tensors, got {type(X).__name__} and {type(y).__name__}")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of examples, got {X.shape[0]} and {y.shape[0]}")
+def _examples(X: object, y: object) -> torch.Tensor:
+    """X (N, ...) and class labels y (N,), one per example; returns y as int64."""
+    _check.tensor(X, "X", 1, "(N, ...)", at_least=True, floating=False)
+    return _check.labels(y, len(X))
 
 
 def split(X: torch.Tensor, y: torch.Tensor, val_size: int, seed: int = 0
           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Seeded random split into (X_train, y_train, X_val, y_val) with `val_size` validation examples."""
-    _check_pair(X, y)
-    if isinstance(val_size, bool) or not isinstance(val_size, int):
-        raise TypeError(f"val_size must be an int number of examples, got {type(val_size).__name__}")
-    if not 0 < val_size < len(X):
-        raise ValueError(f"val_size must be between 1 and {len(X) - 1} (the data has {len(X)} examples), "
-                         f"got {val_size}")
+    y, seed = _examples(X, y), _check.whole(seed, "seed", 0, 2**63 - 1)
+    val_size = _check.whole(val_size, "val_size", 1, len(X) - 1, hint=f" (the data has {len(X)} examples)")
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed)).to(X.device)
     val, train = perm[:val_size], perm[val_size:]
     return X[train], y[train], X[val], y[val]
 
 
-def stratified_subset(X: torch.Tensor, y: torch.Tensor, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """A seeded subset of about `n` examples with (nearly) the same count of every class."""
-    _check_pair(X, y)
+def _stratified_subset(X: torch.Tensor, y: torch.Tensor, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A seeded subset of about `n` examples with (nearly) the same count of every class (quick mode's data)."""
     if n >= len(X):
         return X, y
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed)).to(y.device)
@@ -224,18 +232,15 @@ def random_flip(X: torch.Tensor, generator: Optional[torch.Generator] = None) ->
 
     The augmentation of notebook 07 (clothes look the same mirrored; crops cost more epochs than they gain there).
     """
-    if X.ndim != 4:
-        raise ValueError(f"random_flip expects a batch (N, C, H, W), got shape {tuple(X.shape)}")
+    _check.images(X, "X")
     flip = torch.rand(len(X), generator=generator) < 0.5                         # (N,)
     return torch.where(flip.to(X.device).view(-1, 1, 1, 1), X.flip(3), X)       # (N, C, H, W)
 
 
 def random_flip_crop(X: torch.Tensor, pad: int = 4, generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Random horizontal flip, then a random crop of the zero-padded image: (N, C, H, W) -> (N, C, H, W)."""
-    if X.ndim != 4:
-        raise ValueError(f"random_flip_crop expects a batch (N, C, H, W), got shape {tuple(X.shape)}")
-    if pad < 0:
-        raise ValueError(f"pad must be >= 0, got {pad}")
+    _check.images(X, "X")
+    pad = _check.whole(pad, "pad", 0, min(X.shape[-2:]) - 1, hint="; a crop must keep part of the image")
     N, C, H, W = X.shape
     flip = torch.rand(N, generator=generator) < 0.5                      # (N,)
     X = torch.where(flip.to(X.device).view(N, 1, 1, 1), X.flip(3), X)    # (N, C, H, W)
@@ -259,12 +264,9 @@ def random_flip_erase(X: torch.Tensor, size: int = 10, p: float = 0.5,
     notebook 08: it keeps the small ResNet from memorising its training images in the last epochs (3-seed test
     mean 0.9298 -> 0.9304; the validation accuracy gains more).
     """
-    if X.ndim != 4:
-        raise ValueError(f"random_flip_erase expects a batch (N, C, H, W), got shape {tuple(X.shape)}")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise ValueError(f"size must be a whole number of pixels >= 0, got {size!r}")
-    if not 0 <= p <= 1:
-        raise ValueError(f"p is a probability and must be in [0, 1], got {p}")
+    _check.images(X, "X")
+    size = _check.whole(size, "size", 0, hint="; it is the side of the square, in pixels")
+    p = _check.number(p, "p", minimum=0, maximum=1, example="0.5")
     X = random_flip(X, generator)
     N, C, H, W = X.shape
     top = torch.randint(-(size // 2), H - size // 2, (N, 1, 1, 1), generator=generator).to(X.device)
@@ -281,15 +283,9 @@ class TensorLoader:
 
     def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int = 128, shuffle: bool = False,
                  seed: int = 0, augment: Optional[Callable[..., torch.Tensor]] = None) -> None:
-        _check_pair(X, y)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        if len(X) == 0:
-            raise ValueError("TensorLoader got 0 examples; check the data (or the subset) you passed")
-        if augment is not None and not callable(augment):
-            raise TypeError(f"augment must be a function of a batch X, got {type(augment).__name__}")
+        y = _loader_args(X, y, batch_size, shuffle, seed, augment)
         self.X, self.y = X, y
-        self.batch_size, self.shuffle, self.seed, self.augment = batch_size, shuffle, seed, augment
+        self.batch_size, self.shuffle, self.seed, self.augment = int(batch_size), shuffle, int(seed), augment
         self.epoch = 0
         self._augment_takes_generator = augment is not None and _accepts(augment, "generator")
 
@@ -323,6 +319,18 @@ class TensorLoader:
                 f"shuffle={self.shuffle}, {len(self)} batches, device={self.X.device})")
 
 
+def _loader_args(X: object, y: object, batch_size: object, shuffle: object, seed: object,
+                 augment: object) -> torch.Tensor:
+    """Checks of TensorLoader's arguments; returns y as int64 labels."""
+    y = _examples(X, y)
+    _check.whole(batch_size, "batch_size", 1, hint="; it is the number of examples per step, e.g. 128")
+    _check.flag(shuffle, "shuffle")
+    _check.whole(seed, "seed", 0, 2**53)
+    if augment is not None:
+        _check.function(augment, "augment", "random_flip")
+    return y
+
+
 def _accepts(fn: Callable, arg: str) -> bool:
     try:
         return arg in inspect.signature(fn).parameters
@@ -350,24 +358,15 @@ def load_data(name: str, batch_size: int = 128, val_size: Optional[int] = None, 
     val_size examples of the training split become the validation set (None: no validation set),
     e.g. load_data("cifar10", val_size=5000) gives the lecture's 45k/5k split.
     """
-    info = dataset_info(name)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if val_size is not None:
-        if isinstance(val_size, bool) or not isinstance(val_size, int):
-            raise TypeError(f"val_size must be an int number of examples or None, got {type(val_size).__name__}")
-        if not 0 < val_size < info.sizes[0]:
-            raise ValueError(f"val_size must be between 1 and {info.sizes[0] - 1} "
-                             f"({info.title} has {info.sizes[0]} training examples), got {val_size}")
-    quick = quick_mode() if quick is None else quick
-    device = default_device() if device is None else torch.device(device)
+    info, batch_size, val_size, seed, device = _load_args(name, batch_size, val_size, seed, device, augment)
+    quick = quick_mode() if quick is None else _check.flag(quick, "quick")
 
     X, y = load_tensors(name, train=True, root=root)
     X_test, y_test = load_tensors(name, train=False, root=root)
     if quick:
-        n_val = min(val_size, QUICK_SIZES["val"]) if val_size else 0
-        X, y = stratified_subset(X, y, QUICK_SIZES["train"] + n_val, seed)
-        X_test, y_test = stratified_subset(X_test, y_test, QUICK_SIZES["test"], seed)
+        n_val = min(val_size, _QUICK_SIZES["val"]) if val_size else 0
+        X, y = _stratified_subset(X, y, _QUICK_SIZES["train"] + n_val, seed)
+        X_test, y_test = _stratified_subset(X_test, y_test, _QUICK_SIZES["test"], seed)
         val_size = n_val or None
     X_val = y_val = None
     if val_size:
@@ -378,56 +377,15 @@ def load_data(name: str, batch_size: int = 128, val_size: Optional[int] = None, 
     return Loaders(train, val, test, info.classes, info.mean, info.std)
 
 
-def prepare_test_root(src: PathLike, dst: PathLike) -> Path:
-    """Build a writable data root `dst` from a read-only copy `src` of the downloads (.gz folders, CIFAR-10 .tar.xz).
-
-    Unpacks everything so that torchvision finds it and writes nothing; builds in a temporary
-    sibling folder and renames it at the end, so an interrupted build never looks complete.
-    """
-    src, dst = Path(src), Path(dst)
-    if not src.is_dir():
-        raise FileNotFoundError(f"no dataset copies in {src}")
-    if _root_complete(src, dst):
-        return dst
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=dst.name + ".building-", dir=dst.parent))
-    tmp.chmod(0o755)
-    try:
-        for info in DATASETS.values():
-            if info.torchvision_class in ("FashionMNIST", "MNIST") and (src / info.folder).is_dir():
-                (tmp / info.folder).mkdir(parents=True)
-                for gz in (src / info.folder).glob("*.gz"):
-                    shutil.copyfile(gz, tmp / info.folder / gz.name)
-                    with gzip.open(gz) as fin, open(tmp / info.folder / gz.stem, "wb") as fout:
-                        shutil.copyfileobj(fin, fout)
-        archive = src / "cifar-10-batches-py.tar.xz"
-        if archive.is_file():
-            with tarfile.open(archive, "r:xz") as tar:
-                if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4 (and security backports)
-                    tar.extractall(tmp, filter="data")
-                else:
-                    tar.extractall(tmp)
-        (tmp / _MARKER).write_text("built by cnnlib.data.prepare_test_root; safe to delete\n")
-        if dst.exists() and not _root_complete(src, dst):
-            if not (dst / _MARKER).is_file():
-                raise FileExistsError(f"{dst} exists but lacks some datasets and was not built by "
-                                      f"prepare_test_root; delete it or choose another folder")
-            shutil.rmtree(dst)  # an incomplete root of ours (files deleted since): rebuild it
-        try:
-            os.rename(tmp, dst)
-        except OSError:  # another process finished first: use theirs
-            if not _root_complete(src, dst):
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dst
-
-
-_MARKER = ".cnnlib-test-root"
-
-
-def _root_complete(src: Path, root: Path) -> bool:
-    """True when `root` holds every dataset that `src` has a copy of."""
-    def in_src(info: DatasetInfo) -> bool:
-        return (src / info.folder).is_dir() or (src / (info.folder + ".tar.xz")).is_file()
-    return all(not missing_files(name, root) for name, info in DATASETS.items() if in_src(info))
+def _load_args(name: object, batch_size: object, val_size: object, seed: object, device: object,
+               augment: object) -> tuple:
+    """Checks of load_data's arguments, before anything is read from disk."""
+    info = dataset_info(name)
+    batch_size = _check.whole(batch_size, "batch_size", 1, hint="; it is the number of examples per step, e.g. 128")
+    if val_size is not None:
+        val_size = _check.whole(val_size, "val_size", 1, info.sizes[0] - 1,
+                                hint=f" ({info.title} has {info.sizes[0]} training examples; None: no validation set)")
+    if augment is not None:
+        _check.function(augment, "augment", "random_flip")
+    seed, device = _check.whole(seed, "seed", 0, 2**53), _check.device(device) or default_device()
+    return info, batch_size, val_size, seed, device

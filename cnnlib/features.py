@@ -15,32 +15,26 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnlib.models import _eval_no_grad  # shared with the models' own helpers
-from cnnlib.utils import model_device
+from cnnlib import _check
+from cnnlib.utils import eval_no_grad, model_device
 
 __all__ = [
-    "FEATURE_TYPES", "feature_layers", "capture_activations", "feature_maps", "first_conv_weight",
-    "predict", "predict_mirrored", "accuracy", "confusion_matrix", "most_confident_mistakes", "gradient_norms",
-    "receptive_field", "conv_stack", "BlockCost", "block_costs", "cost_table", "shift_images", "shifted_accuracy",
+    "capture_activations", "feature_maps", "first_conv_weight",
+    "predict", "predict_mirrored", "accuracy", "confusion_matrix", "most_confident_mistakes", "Mistakes",
+    "receptive_field", "conv_stack", "BlockCost", "block_costs", "cost_table", "gradient_norms",
+    "shift_images", "shifted_accuracy",
 ]
 
-ACTIVATIONS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.GELU, nn.ELU, nn.SiLU)
-FEATURE_TYPES: tuple[type, ...] = (nn.Conv2d, *ACTIVATIONS)  # plus every residual-style block (see _is_block)
+_ACTIVATIONS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.GELU, nn.ELU, nn.SiLU)
+_FEATURE_TYPES: tuple[type, ...] = (nn.Conv2d, *_ACTIVATIONS)  # plus every residual-style block (see _is_block)
 
 
 # ---------------------------------------------------------------- helpers
 
-def _check_model(model: object, func: str) -> None:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{func} expects a PyTorch model (an nn.Module such as LeNet()), got {type(model).__name__}")
-
-
-def _check_images(X: object, func: str) -> None:
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"{func} expects images as a tensor (N, C, H, W), got {type(X).__name__}")
-    if X.dim() != 4:
-        raise ValueError(f"{func} expects a batch of images (N, C, H, W), got shape {tuple(X.shape)}; "
-                         "for one image use X.unsqueeze(0)")
+def _model_and_images(model: object, X: object) -> None:
+    """A materialised model and a batch of images (N, C, H, W) it can take."""
+    _check.materialized(_check.model(model), "this")
+    _check.images(X, "X", model)
 
 
 def _is_block(module: nn.Module) -> bool:
@@ -60,13 +54,12 @@ def _batches(X: torch.Tensor, batch_size: int) -> Iterator[torch.Tensor]:
 
 # ---------------------------------------------------------------- activations (forward hooks)
 
-def feature_layers(model: nn.Module, X_shape: Sequence[int]) -> list[str]:
+def _feature_layers(model: nn.Module, X_shape: Sequence[int]) -> list[str]:
     """Names of the layers whose output is a feature map (N, C, H, W): convolutions, activations, residual blocks.
 
     Found with forward hooks on one dummy pass of shape X_shape, in the order they run; layers inside a
     residual block are left out (the block's output is what the next layer sees).
     """
-    _check_model(model, "feature_layers")
     X = torch.zeros(*X_shape, device=model_device(model))
     found = capture_activations(model, X, layers=None)
     return list(found)
@@ -82,7 +75,7 @@ def _candidates(model: nn.Module) -> dict[str, nn.Module]:
         if _is_block(module):
             blocks.append(name)
             out[name] = module
-        elif isinstance(module, FEATURE_TYPES):
+        elif isinstance(module, _FEATURE_TYPES):
             out[name] = module
     return out
 
@@ -91,20 +84,10 @@ def capture_activations(model: nn.Module, X: torch.Tensor,
                         layers: Optional[Sequence[str]] = None) -> dict[str, torch.Tensor]:
     """Run X (N, C, H, W) through model (eval mode, no grad) and return {layer name: its output} via forward hooks.
 
-    layers=None captures every feature layer (see feature_layers) whose output is 4-D, in the order they run.
-    A layer that runs twice (a shared ReLU module) keeps its last output. The model's mode is restored.
+    layers=None captures every convolution, activation and residual block whose output is 4-D, in the order they
+    run. A layer that runs twice (a shared ReLU module) keeps its last output. The model's mode is restored.
     """
-    _check_model(model, "capture_activations")
-    _check_images(X, "capture_activations")
-    named = dict(model.named_modules())
-    if layers is None:
-        wanted = _candidates(model)
-    else:
-        unknown = [n for n in layers if n not in named or n == ""]
-        if unknown:
-            raise ValueError(f"no layer called {unknown[0]!r} in {type(model).__name__}; "
-                             f"try one of {feature_layers(model, (1, *X.shape[1:]))}")
-        wanted = {n: named[n] for n in layers}
+    wanted = _layers_arg(model, X, layers)
     found: dict[str, torch.Tensor] = {}
 
     def hook_for(name: str) -> Callable:
@@ -116,7 +99,7 @@ def capture_activations(model: nn.Module, X: torch.Tensor,
 
     handles = [m.register_forward_hook(hook_for(n)) for n, m in wanted.items()]
     try:
-        with _eval_no_grad(model):
+        with eval_no_grad(model):
             model(X.to(model_device(model)))
     finally:
         for h in handles:
@@ -124,18 +107,33 @@ def capture_activations(model: nn.Module, X: torch.Tensor,
     return found
 
 
+def _layers_arg(model: object, X: object, layers: object) -> dict[str, nn.Module]:
+    """Checks of capture_activations' arguments; returns {name: layer} of the layers to capture."""
+    _model_and_images(model, X)
+    if layers is None:
+        return _candidates(model)
+    if isinstance(layers, str) or not isinstance(layers, Sequence):
+        raise TypeError(f"layers must be a list of layer names such as ['net.0'], or None, got {_check.short(layers)}")
+    named = dict(model.named_modules())
+    unknown = [n for n in layers if not isinstance(n, str) or n not in named or n == ""]
+    if unknown:
+        raise ValueError(f"no layer called {_check.short(unknown[0])} in {type(model).__name__}; "
+                         f"try one of {_feature_layers(model, (1, *X.shape[1:]))}")
+    return {n: named[n] for n in layers}
+
+
 def feature_maps(activations: dict[str, torch.Tensor], index: int, layer: str) -> torch.Tensor:
     """The maps of one image at one layer: activations[layer][index], shape (C, H, W).
 
     This is the feature-map browser's logic; a bad index or layer raises ValueError with a message to show.
     """
-    if layer not in activations:
-        raise ValueError(f"unknown layer {layer!r}; choose one of: {', '.join(activations)}")
+    if not isinstance(activations, dict):
+        raise TypeError(f"activations must be the dict that capture_activations returns, got {_check.short(activations)}")
+    if not isinstance(layer, str) or layer not in activations:
+        raise ValueError(f"unknown layer {_check.short(layer)}; choose one of: {', '.join(activations)}")
     maps = activations[layer]
-    if isinstance(index, bool) or not isinstance(index, int):
-        raise ValueError(f"image index must be a whole number, got {index!r}")
-    if not 0 <= index < len(maps):
-        raise ValueError(f"image index {index} is out of range: there are {len(maps)} images (0..{len(maps) - 1})")
+    index = _check.whole(index, "image index", 0, len(maps) - 1,
+                         hint=f"; there are {len(maps)} images (0..{len(maps) - 1})")
     if maps.dim() != 4:
         raise ValueError(f"layer {layer!r} gives shape {tuple(maps.shape[1:])}, not feature maps (C, H, W)")
     return maps[index]  # (C, H, W)
@@ -143,8 +141,7 @@ def feature_maps(activations: dict[str, torch.Tensor], index: int, layer: str) -
 
 def first_conv_weight(model: nn.Module) -> torch.Tensor:
     """The weights of the first Conv2d layer, (C_out, C_in, kh, kw): the filters the network learned first."""
-    _check_model(model, "first_conv_weight")
-    for module in model.modules():
+    for module in _check.model(model).modules():
         if isinstance(module, nn.Conv2d):
             if nn.parameter.is_lazy(module.weight):
                 raise ValueError("the first convolution is still lazy (no weights yet); train or materialize the model")
@@ -156,11 +153,9 @@ def first_conv_weight(model: nn.Module) -> torch.Tensor:
 
 def predict(model: nn.Module, X: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """Logits (N, num_classes) of images X (N, C, H, W), in eval mode, without grad, on the CPU."""
-    _check_model(model, "predict")
-    if not isinstance(X, torch.Tensor) or X.dim() < 2:
-        raise TypeError("predict expects a tensor of examples X (N, ...)")
-    dev = model_device(model)
-    with _eval_no_grad(model):
+    _model_and_images(model, X)
+    batch_size, dev = _check.whole(batch_size, "batch_size", 1), model_device(model)
+    with eval_no_grad(model):
         return torch.cat([model(Xb.to(dev)).cpu() for Xb in _batches(X, batch_size)])  # (N, num_classes)
 
 
@@ -168,7 +163,7 @@ def predict_mirrored(model: nn.Module, X: torch.Tensor, batch_size: int = 1000) 
     """Test-time augmentation: class probabilities (N, num_classes), the mean of the model's softmax for the
     images X (N, C, H, W) and for the same images mirrored left-right (for models trained with random_flip).
     """
-    _check_images(X, "predict_mirrored")
+    _model_and_images(model, X)
     probs = predict(model, X, batch_size).softmax(dim=1)                      # (N, num_classes)
     return (probs + predict(model, X.flip(-1), batch_size).softmax(dim=1)) / 2  # mirrored: width reversed
 
@@ -176,23 +171,27 @@ def predict_mirrored(model: nn.Module, X: torch.Tensor, batch_size: int = 1000) 
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,
              mirrored: bool = False) -> float:
     """Fraction of examples whose largest logit is the true label y (N,); mirrored: use predict_mirrored."""
-    if not isinstance(mirrored, bool):
-        raise TypeError(f"mirrored must be True or False, got {mirrored!r}")
+    _model_and_images(model, X)
+    y, mirrored = _check.labels(y, len(X), "y", _check.num_classes_of(model)), _check.flag(mirrored, "mirrored")
     scores = predict_mirrored(model, X, batch_size) if mirrored else predict(model, X, batch_size)
     return (scores.argmax(dim=1) == y.cpu()).float().mean().item()  # (N,) predicted labels against y
 
 
 def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Counts (num_classes, num_classes): row = true class, column = predicted class."""
-    y_true, y_pred = torch.as_tensor(y_true).cpu().long(), torch.as_tensor(y_pred).cpu().long()
-    if y_true.shape != y_pred.shape or y_true.dim() != 1:
-        raise ValueError(f"y_true and y_pred must be label vectors of the same length, "
-                         f"got shapes {tuple(y_true.shape)} and {tuple(y_pred.shape)}")
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        if len(y) and (y.min() < 0 or y.max() >= num_classes):
-            raise ValueError(f"{name} holds labels outside 0..{num_classes - 1}")
+    y_true, y_pred, num_classes = _confusion_args(y_true, y_pred, num_classes)
     flat = y_true * num_classes + y_pred  # (N,) one cell index per example
     return torch.bincount(flat, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+
+
+def _confusion_args(y_true: object, y_pred: object, num_classes: object) -> tuple[torch.Tensor, torch.Tensor, int]:
+    num_classes = _check.whole(num_classes, "num_classes", 1, 100_000)
+    if not isinstance(y_true, torch.Tensor):
+        _check.tensor(y_true, "y_true", floating=False)
+    y_true = _check.labels(y_true.cpu(), len(y_true) if y_true.ndim else 0, "y_true", num_classes, False)
+    y_pred = _check.labels(y_pred.cpu() if isinstance(y_pred, torch.Tensor) else y_pred, len(y_true), "y_pred",
+                           num_classes, False)
+    return y_true.cpu(), y_pred.cpu(), num_classes
 
 
 @dataclass
@@ -206,12 +205,19 @@ class Mistakes:
 
 def most_confident_mistakes(logits: torch.Tensor, y: torch.Tensor, k: int = 8) -> Mistakes:
     """The k misclassified examples the model was surest about (highest softmax probability), surest first."""
+    y, k = _mistakes_args(logits, y, k)
     probs = F.softmax(logits.float(), dim=1)  # (N, num_classes)
     confidence, predicted = probs.max(dim=1)  # (N,), (N,)
     wrong = (predicted != y.cpu()).nonzero().flatten()  # (M,)
     order = confidence[wrong].argsort(descending=True)[:k]
     index = wrong[order]
     return Mistakes(index, y.cpu()[index], predicted[index], confidence[index])
+
+
+def _mistakes_args(logits: object, y: object, k: object) -> tuple[torch.Tensor, int]:
+    _check.tensor(logits, "logits", 2, "(N, num_classes)")
+    y = _check.labels(y if not isinstance(y, torch.Tensor) else y.cpu(), len(logits), "y", logits.shape[1])
+    return y, _check.whole(k, "k", 0, hint="; it is how many mistakes to return")
 
 
 # ---------------------------------------------------------------- gradients
@@ -225,7 +231,8 @@ def gradient_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     statistics and .grad untouched), so it is safe to call on a trained network. skip_1x1 leaves out 1x1
     convolutions (a ResNet's shortcut convs), so a residual and a plain net list the same layers.
     """
-    _check_model(model, "gradient_norms")
+    _model_and_images(model, X)
+    y = _check.labels(y, len(X), "y", _check.num_classes_of(model))
     layers = [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))
               and not (skip_1x1 and isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1))]
     if not layers:
@@ -255,9 +262,11 @@ def gradient_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
 def receptive_field(layers: Iterable[tuple[int, int]]) -> int:
     """Receptive field (in input pixels) after a chain of (kernel_size, stride) layers: r = 1 + sum (k-1) * jump."""
     r, jump = 1, 1
-    for k, s in layers:
-        if k < 1 or s < 1:
-            raise ValueError(f"kernel size and stride must be positive, got ({k}, {s})")
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
+        raise TypeError(f"layers must be a list of (kernel_size, stride) pairs such as [(3, 1), (2, 2)], "
+                        f"got {_check.short(layers)}")
+    for i, layer in enumerate(layers):
+        k, s = _check.pair(layer, f"layers[{i}] (kernel_size, stride)", 1, 10_000)
         r += (k - 1) * jump
         jump *= s
     return r
@@ -268,8 +277,9 @@ def conv_stack(num_convs: int, kernel_size: int, channels: int) -> tuple[int, in
 
     conv_stack(2, 3, c) == (5, 18 * c**2) while conv_stack(1, 5, c) == (5, 25 * c**2).
     """
-    if num_convs < 1 or kernel_size < 1 or channels < 1:
-        raise ValueError("num_convs, kernel_size and channels must be positive")
+    num_convs = _check.whole(num_convs, "num_convs", 1, 1000)
+    kernel_size = _check.whole(kernel_size, "kernel_size", 1, 1000)
+    channels = _check.whole(channels, "channels", 1, 65_536)
     field = receptive_field([(kernel_size, 1)] * num_convs)
     return field, num_convs * kernel_size ** 2 * channels ** 2
 
@@ -321,7 +331,7 @@ def block_costs(model: nn.Module, X_shape: Sequence[int]) -> list[BlockCost]:
     """Per top-level block (model.net's children): output shape, parameters, multiply-adds (conv and Linear) for one
     image of X_shape (1, C, H, W), and receptive field. The params column sums to count_parameters(model).
     """
-    _check_model(model, "block_costs")
+    X_shape = _check.x_shape(model, X_shape)
     net = getattr(model, "net", model)
     blocks = list(net.named_children())
     if not blocks:
@@ -329,7 +339,7 @@ def block_costs(model: nn.Module, X_shape: Sequence[int]) -> list[BlockCost]:
     rows: list[BlockCost] = []
     X = torch.zeros(*X_shape, device=model_device(model))
     r, jump, spatial = 1, 1, True
-    with _eval_no_grad(model):
+    with eval_no_grad(model):
         for name, block in blocks:
             counter = [0]
             handles = [m.register_forward_hook(_macs_hook(counter)) for m in block.modules()
@@ -372,14 +382,13 @@ def shift_images(X: torch.Tensor, dx: int, dy: int = 0, mode: str = "pad") -> to
     mode="pad": pixels pushed out are lost and zeros come in (zero = the dataset mean after normalisation);
     mode="roll": pixels wrap around to the other side (torch.roll).
     """
-    _check_images(X, "shift_images")
+    _check.images(X, "X")
+    _check.choice(mode, "mode", ("pad", "roll"))
+    H, W = X.shape[-2:]
+    out_of_view = f"; a larger shift moves a {H}x{W} image out of view"
+    dx, dy = _check.whole(dx, "dx", 1 - W, W - 1, out_of_view), _check.whole(dy, "dy", 1 - H, H - 1, out_of_view)
     if mode == "roll":
         return torch.roll(X, shifts=(dy, dx), dims=(2, 3))
-    if mode != "pad":
-        raise ValueError(f"mode must be 'pad' or 'roll', got {mode!r}")
-    H, W = X.shape[-2:]
-    if abs(dx) >= W or abs(dy) >= H:
-        raise ValueError(f"a shift of ({dx}, {dy}) moves a {H}x{W} image out of view")
     p = max(abs(dx), abs(dy))
     Xp = F.pad(X, (p, p, p, p))  # (N, C, H + 2p, W + 2p)
     return Xp[:, :, p - dy:p - dy + H, p - dx:p - dx + W]  # (N, C, H, W)
@@ -388,4 +397,6 @@ def shift_images(X: torch.Tensor, dx: int, dy: int = 0, mode: str = "pad") -> to
 def shifted_accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, shifts: Sequence[int] = (0, 1, 2, 3, 4),
                      mode: str = "pad", batch_size: int = 1000) -> list[float]:
     """Accuracy on X shifted by s pixels right and s down, for each s in shifts."""
+    if isinstance(shifts, (str, bytes)) or not isinstance(shifts, Iterable):
+        raise TypeError(f"shifts must be a list of whole numbers such as [0, 1, 2], got {_check.short(shifts)}")
     return [accuracy(model, shift_images(X, s, s, mode), y, batch_size) for s in shifts]

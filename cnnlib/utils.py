@@ -1,21 +1,22 @@
 """Seeds, devices and quick mode: the few settings every notebook shares, kept in one place."""
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+from collections.abc import Iterator
 
 import numpy as np
 import torch
 
-QUICK_ENV = "CNNLIB_QUICK"
+from cnnlib import _check
+
+_QUICK_ENV = "CNNLIB_QUICK"
 
 
 def set_seed(seed: int = 0) -> None:
     """Seed Python, NumPy and PyTorch (CPU and every GPU) so a run repeats exactly."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}; try set_seed(0)")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1, got {seed}")
+    seed = _check.whole(seed, "seed", 0, 2**32 - 1, hint="; try set_seed(0)")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -40,9 +41,22 @@ def model_device(model: torch.nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
+@contextlib.contextmanager
+def eval_no_grad(model: torch.nn.Module) -> Iterator[None]:
+    """Eval mode and no autograd inside the `with` block; every layer's train/eval flag is restored afterwards."""
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for m, training in flags:
+            m.training = training
+
+
 def quick_mode() -> bool:
     """True when the environment variable CNNLIB_QUICK is set to 1/true/yes (CI's fast path)."""
-    return os.environ.get(QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return os.environ.get(_QUICK_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def mode_banner() -> str:

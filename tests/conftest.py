@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # read-only copies of the downloads
-CACHED_ROOT = Path(tempfile.gettempdir()) / "cnnlib-test-data"       # unpacked once, reused by later sessions
+from tests.data_root import CACHED_ROOT, SHARED_DATA, prepare_test_root
 
 
 @pytest.fixture(scope="session")
 def real_data_root() -> Path:
     """A data root holding all three real datasets; skips (fails when $CI is set) if there is none."""
-    from cnnlib.data import DATASETS, data_root, missing_files, prepare_test_root
+    from cnnlib.data import DATASETS, data_root, missing_files
 
     root = data_root()
     if any(missing_files(name, root) for name in DATASETS) and SHARED_DATA.is_dir():

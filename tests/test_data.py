@@ -12,10 +12,10 @@ import pytest
 import torch
 
 from cnnlib.data import (
-    DATASETS, DataNotFoundError, Loaders, TensorLoader, channel_stats, data_root, dataset_info, load_data,
-    load_tensors, missing_files, prepare_test_root, random_flip, random_flip_crop, random_flip_erase, split,
-    stratified_subset,
+    DATASETS, DataNotFoundError, Loaders, TensorLoader, _stratified_subset, channel_stats, data_root, dataset_info,
+    load_data, load_tensors, missing_files, random_flip, random_flip_crop, random_flip_erase, split,
 )
+from tests.data_root import prepare_test_root
 
 REAL_SIZES = {"fashion-mnist": (60000, 10000), "mnist": (60000, 10000), "cifar10": (50000, 10000)}
 
@@ -143,7 +143,7 @@ def test_data_root_rejects_a_non_path():
         data_root(42)
     with pytest.raises(TypeError, match="root must be a folder path"):
         data_root(["data"])
-    with pytest.raises(TypeError, match="got float"):
+    with pytest.raises(TypeError, match="root must be a folder path such as '~/cnnlib-data', got 1.5"):
         data_root(1.5)
 
 
@@ -175,24 +175,23 @@ def test_split_is_a_seeded_partition():
 
 def test_split_rejects_bad_sizes():
     X, y = _toy(50)
-    with pytest.raises(ValueError, match=r"val_size must be between 1 and 49 \(the data has 50 examples\), got 50"):
+    with pytest.raises(ValueError, match=r"val_size must be at most 49, got 50 \(the data has 50 examples\)"):
         split(X, y, 50)
-    with pytest.raises(ValueError, match="got 0"):
+    with pytest.raises(ValueError, match="val_size must be at least 1, got 0"):
         split(X, y, 0)
-    with pytest.raises(TypeError, match="val_size must be an int"):
+    with pytest.raises(ValueError, match="val_size must be a whole number, got 0.1"):
         split(X, y, 0.1)
-    with pytest.raises(ValueError, match="same number of examples, got 50 and 49"):
+    with pytest.raises(ValueError, match="y holds 49 labels but there are 50 examples; give one label per example"):
         split(X, y[:49], 10)
+    assert split(X, y, 10.0)[2].shape[0] == split(X, y, torch.tensor(10))[2].shape[0] == 10  # one rule for numbers
 
 
 def test_stratified_subset_is_balanced_and_seeded():
     X, y = _toy(100, classes=4)
-    Xs, ys = stratified_subset(X, y, 20, seed=1)
+    Xs, ys = _stratified_subset(X, y, 20, seed=1)
     assert torch.bincount(ys).tolist() == [5, 5, 5, 5]
-    assert torch.equal(Xs, stratified_subset(X, y, 20, seed=1)[0])
-    assert stratified_subset(X, y, 500)[0] is X  # asking for more than there is: all of it
-    with pytest.raises(ValueError, match="same number of examples"):
-        stratified_subset(X, y[:3], 2)
+    assert torch.equal(Xs, _stratified_subset(X, y, 20, seed=1)[0])
+    assert _stratified_subset(X, y, 500)[0] is X  # asking for more than there is: all of it
 
 
 # ---------------------------------------------------------------- TensorLoader
@@ -241,16 +240,31 @@ def test_loader_applies_augment_with_its_generator():
 
 def test_loader_rejects_bad_arguments():
     X, y = _toy(10)
-    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be at least 1, got 0; it is the number of examples"):
         TensorLoader(X, y, batch_size=0)
-    with pytest.raises(ValueError, match="got 0 examples"):
+    with pytest.raises(ValueError, match=r"X is empty \(shape \(0, 1, 2, 2\)\)"):
         TensorLoader(X[:0], y[:0])
-    with pytest.raises(ValueError, match="same number of examples, got 10 and 9"):
+    with pytest.raises(ValueError, match="y holds 9 labels but there are 10 examples"):
         TensorLoader(X, y[:9])
-    with pytest.raises(TypeError, match="augment must be a function"):
+    with pytest.raises(ValueError, match="y holds 1 labels but there are 10 examples"):  # no silent broadcasting
+        TensorLoader(X, y[:1])
+    with pytest.raises(TypeError, match="augment must be a function or a layer such as random_flip"):
         TensorLoader(X, y, augment="flip")
-    with pytest.raises(TypeError, match="X and y must be tensors"):
+    with pytest.raises(TypeError, match=r"X must be a torch.Tensor, got ndarray; convert it with torch.from_numpy"):
         TensorLoader(X.numpy(), y)
+    with pytest.raises(TypeError, match=r"y must be a torch.Tensor, got list"):
+        TensorLoader(X, y.tolist())
+    with pytest.raises(ValueError, match="y must hold whole class numbers, got 0.5"):  # never truncated to 0
+        TensorLoader(X, y.float() + 0.5)
+    with pytest.raises(ValueError, match="y holds the label -1; class labels start at 0"):
+        TensorLoader(X, y - 1)
+    with pytest.raises(ValueError, match=r"y must be a vector of class labels \(N,\), got shape \(10, 1\).*flatten"):
+        TensorLoader(X, y[:, None])
+    with pytest.raises(ValueError, match="batch_size must be a whole number, got 2.5"):
+        TensorLoader(X, y, batch_size=2.5)
+    with pytest.raises(TypeError, match="shuffle must be True or False"):
+        TensorLoader(X, y, shuffle="yes")
+    assert torch.equal(TensorLoader(X, y.float()).y, y)  # labels stored as floats holding whole numbers: fine
 
 
 # ---------------------------------------------------------------- augmentation
@@ -283,17 +297,22 @@ def test_random_flip_mirrors_about_half_of_the_images_and_nothing_else():
     for o, x, f in zip(out, X, flip):
         assert torch.equal(o, x.flip(2) if f else x)
     assert 10 < int(flip.sum()) < 30
-    with pytest.raises(ValueError, match=r"random_flip expects a batch \(N, C, H, W\), got shape \(2, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"expects a batch of images of shape \(B, C, H, W\), got \(2, 5, 5\): "
+                                         r"add a batch dimension with X.unsqueeze\(0\)"):
         random_flip(X[0])
 
 
 def test_random_flip_crop_rejects_bad_input():
-    with pytest.raises(ValueError, match=r"expects a batch \(N, C, H, W\), got shape \(3, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"expects a batch of images of shape \(B, C, H, W\), got \(3, 8, 8\)"):
         random_flip_crop(torch.zeros(3, 8, 8))
-    with pytest.raises(ValueError, match="pad must be >= 0"):
+    with pytest.raises(ValueError, match="pad must be at least 0, got -1"):
         random_flip_crop(torch.zeros(1, 3, 8, 8), pad=-1)
+    with pytest.raises(ValueError, match="pad must be at most 7, got 100; a crop must keep part of the image"):
+        random_flip_crop(torch.zeros(1, 3, 8, 8), pad=100)
     with pytest.raises(ValueError, match="expects a batch"):
         random_flip_crop(torch.zeros(8, 8))
+    with pytest.raises(TypeError, match=r"X must hold floating-point numbers, got dtype torch.uint8"):
+        random_flip_crop(torch.zeros(1, 3, 8, 8, dtype=torch.uint8))
 
 
 def test_random_flip_erase_matches_a_per_image_loop():
@@ -323,12 +342,14 @@ def test_random_flip_erase_blanks_at_most_one_square_and_only_when_asked():
 
 
 def test_random_flip_erase_rejects_bad_input():
-    with pytest.raises(ValueError, match=r"random_flip_erase expects a batch \(N, C, H, W\), got shape \(3, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"expects a batch of images of shape \(B, C, H, W\), got \(3, 8, 8\)"):
         random_flip_erase(torch.zeros(3, 8, 8))
-    with pytest.raises(ValueError, match="size must be a whole number of pixels"):
+    with pytest.raises(ValueError, match="size must be at least 0, got -1; it is the side of the square"):
         random_flip_erase(torch.zeros(1, 1, 8, 8), size=-1)
-    with pytest.raises(ValueError, match=r"p is a probability and must be in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"p must be at most 1, got 1.5"):
         random_flip_erase(torch.zeros(1, 1, 8, 8), p=1.5)
+    with pytest.raises(TypeError, match=r"p must be a number such as 0.5, got the text 'half'"):
+        random_flip_erase(torch.zeros(1, 1, 8, 8), p="half")
 
 
 # ---------------------------------------------------------------- load_data's boundary
@@ -336,16 +357,52 @@ def test_random_flip_erase_rejects_bad_input():
 def test_load_data_rejects_bad_arguments_before_loading(tmp_path):
     with pytest.raises(ValueError, match="unknown dataset 'cifar-100'; known datasets"):
         load_data("cifar-100", root=tmp_path)
-    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be at least 1, got 0"):
         load_data("mnist", batch_size=0, root=tmp_path)
-    with pytest.raises(ValueError, match=r"val_size must be between 1 and 49999 \(CIFAR-10 has 50000"):
+    with pytest.raises(ValueError, match=r"val_size must be at most 49,999, got 50,000 \(CIFAR-10 has 50000"):
         load_data("cifar10", val_size=50000, root=tmp_path)
-    with pytest.raises(TypeError, match="val_size must be an int"):
+    with pytest.raises(ValueError, match="val_size must be a whole number, got 0.1"):
         load_data("cifar10", val_size=0.1, root=tmp_path)
+    with pytest.raises(ValueError, match="device must name a device such as 'cpu', 'cuda' or 'mps', got 'banana'"):
+        load_data("mnist", device="banana", root=tmp_path)
+    with pytest.raises(TypeError, match="batch_size must be a number.*write 64 without quotes"):
+        load_data("mnist", batch_size="64", root=tmp_path)
+    with pytest.raises(TypeError, match="augment must be a function"):
+        load_data("mnist", augment=True, root=tmp_path)
+    with pytest.raises(TypeError, match="quick must be True or False"):
+        load_data("mnist", quick="no", root=tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing was downloaded or created
 
 
-# ---------------------------------------------------------------- prepare_test_root (what conftest.py uses)
+def test_a_missing_nested_root_leaves_no_empty_folders_behind(tmp_path, monkeypatch):
+    _no_network(monkeypatch, urllib.error.URLError("network is unreachable"))
+    root = tmp_path / "course" / "week1" / "data"
+    with pytest.raises(DataNotFoundError, match="could not be downloaded"):
+        load_tensors("mnist", root=root)
+    assert list(tmp_path.iterdir()) == []  # not even tmp_path/course
+
+
+def test_a_read_only_root_with_good_files_is_not_called_corrupted(real_data_root, tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    (tmp_path / "MNIST" / "raw").mkdir(parents=True)
+    for name in DATASETS["mnist"].files:  # the real downloads are there, verified, but not unpacked yet
+        shutil.copyfile(real_data_root / "MNIST" / "raw" / name, tmp_path / "MNIST" / "raw" / name)
+
+    def read_only(from_path, *args, **kwargs):  # what unpacking into a read-only folder does (even root cannot)
+        raise PermissionError(errno.EROFS, "Read-only file system", str(from_path)[:-3])
+
+    monkeypatch.setattr("torchvision.datasets.utils.extract_archive", read_only)
+    with pytest.raises(DataNotFoundError) as info:
+        load_tensors("mnist", root=tmp_path)
+    message = str(info.value)
+    assert "read-only" in message and "your files are fine" in message and "CNNLIB_DATA" in message
+    assert "delete" not in message and "corrupted" not in message
+    assert sorted(p.name for p in (tmp_path / "MNIST" / "raw").iterdir()) == sorted(DATASETS["mnist"].files)
+
+
+# ---------------------------------------------------------------- tests/data_root.py (what conftest.py uses)
 
 def _fake_downloads(src: Path) -> None:
     """Tiny stand-ins with the real file names: .gz folders and a CIFAR-10 .tar.xz."""

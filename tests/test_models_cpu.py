@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from cnnlib.models import (ResNet, Residual, VGG, cifar_cnn, count_parameters, materialize, resnet_small,
-                           vgg_block, vgg_small)
+from cnnlib.models import (PlainBlock, ResNet, Residual, VGG, cifar_cnn, count_parameters, materialize,
+                           resnet_small, vgg_block, vgg_small)
 
 
 def _built(model: nn.Module, X_shape: tuple[int, ...]) -> nn.Module:
@@ -43,19 +43,21 @@ def test_resnet_small_keeps_a_14_px_map_after_the_stem_and_ends_in_logits():
     assert count_parameters(model) == 174_058
 
 
-def test_plain_flag_removes_every_shortcut_and_only_the_shortcuts():
-    resnet, plain = _built(resnet_small(), (1, 1, 28, 28)), _built(resnet_small(plain=True), (1, 1, 28, 28))
+def test_plain_block_removes_every_shortcut_and_only_the_shortcuts():
+    resnet = _built(resnet_small(), (1, 1, 28, 28))
+    plain = _built(resnet_small(block=PlainBlock), (1, 1, 28, 28))
     assert plain(torch.randn(4, 1, 28, 28)).shape == (4, 10)
     shortcuts = [b.conv3 for b in resnet.modules() if isinstance(b, Residual) and b.conv3 is not None]
     assert len(shortcuts) == 2                                 # the two stride-2 blocks
-    assert all(b.conv3 is None and not b.skip for b in plain.modules() if isinstance(b, Residual))
+    blocks = [b for b in plain.modules() if isinstance(b, Residual)]
+    assert len(blocks) == 3 and all(isinstance(b, PlainBlock) and b.conv3 is None for b in blocks)
     assert count_parameters(resnet) - count_parameters(plain) == sum(count_parameters(c) for c in shortcuts)
 
 
 def test_plain_block_output_does_not_contain_its_input():
     X = torch.rand(2, 3, 6, 6) + 1                           # positive, so relu(X) == X
-    for skip, expected in [(True, X), (False, torch.zeros_like(X))]:
-        blk = Residual(3, skip=skip)
+    for block, expected in [(Residual, X), (PlainBlock, torch.zeros_like(X))]:
+        blk = block(3)
         blk(X)                                               # materialise the lazy layers
         nn.init.zeros_(blk.conv2.weight)
         nn.init.zeros_(blk.conv2.bias)
@@ -66,13 +68,14 @@ def test_plain_block_output_does_not_contain_its_input():
 
 
 def test_plain_block_may_change_shape_without_a_1x1_conv():
-    blk = Residual(6, strides=2, skip=False)
+    blk = PlainBlock(6, strides=2)
     assert blk(torch.randn(4, 3, 6, 6)).shape == (4, 6, 3, 3)
+    assert PlainBlock(6, use_1x1conv=True, strides=2).conv3 is None  # no shortcut, so no conv for it
     with pytest.raises(ValueError, match="pass use_1x1conv=True"):
         Residual(6, strides=2)
-    with pytest.raises(TypeError, match="skip must be True or False"):
-        Residual(6, skip=1)
-    assert isinstance(ResNet(((1, 8),), b1_channels=8, skip=False), ResNet)
+    with pytest.raises(TypeError, match="block must be Residual or PlainBlock"):
+        ResNet(((1, 8),), b1_channels=8, block=nn.Conv2d(1, 1, 1))
+    assert isinstance(ResNet(((1, 8),), b1_channels=8, block=PlainBlock), ResNet)
 
 
 def test_cifar_cnn_maps_cifar_images_to_logits():

@@ -14,7 +14,7 @@ from torch.nn import functional as F
 from cnnlib import set_seed
 from cnnlib.ops import (
     Conv2D, comp_conv2d, conv_matrix, conv_output_shape, convolve1d, convolve2d, corr2d, corr2d_fast,
-    corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1, pool2d,
+    corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1, corr2d_strided, pool2d,
 )
 
 N_CASES = 110  # random cases per op; the claim is "at least 100"
@@ -192,7 +192,7 @@ def test_comp_conv2d_shapes_reproduce_notes(kernel_size, padding, stride, expect
     assert comp_conv2d(conv2d, X).shape == torch.Size(expected)
     assert conv_output_shape(X.shape, kernel_size, padding, stride) == expected
     K = torch.zeros(pair(kernel_size))
-    assert corr2d(X, K, padding, stride).shape == torch.Size(expected)
+    assert corr2d_strided(X, K, padding, stride).shape == torch.Size(expected)
 
 
 def test_conv2d_module_learns_the_edge_kernel():
@@ -215,9 +215,29 @@ def test_conv2d_module_learns_the_edge_kernel():
 # Every op against PyTorch, 100+ random cases each
 
 
+def with_tensors_unpadded(seed: int, **kw) -> Iterator[Tuple[Case, torch.Tensor, torch.Tensor]]:
+    """Random cases without padding and with stride 1 (the lecture's corr2d), each with X (H, W) and K (kh, kw)."""
+    g = torch.Generator().manual_seed(seed)
+    rng = random.Random(seed)
+    for _ in range(N_CASES):
+        H, W = rng.randint(1, 12), rng.randint(1, 12)
+        kernel = (rng.randint(1, H), rng.randint(1, W))
+        yield Case(H, W, kernel, 0, 1), randn(g, H, W), randn(g, *kernel)
+
+
 def test_corr2d_matches_conv2d():
-    for case, X, K in with_tensors(seed=1):
-        close(corr2d(X, K, case.padding, case.stride), conv2d_ref(X, K, case.padding, case.stride), case)
+    for case, X, K in with_tensors_unpadded(seed=1):
+        close(corr2d(X, K), conv2d_ref(X, K), case)
+
+
+def test_corr2d_strided_matches_conv2d_over_paddings_and_strides():
+    for case, X, K in with_tensors(seed=11):
+        close(corr2d_strided(X, K, case.padding, case.stride), conv2d_ref(X, K, case.padding, case.stride), case)
+
+
+def test_corr2d_strided_without_padding_and_stride_is_corr2d():
+    for case, X, K in with_tensors_unpadded(seed=12):
+        close(corr2d_strided(X, K), corr2d(X, K), case)
 
 
 def test_corr2d_fast_matches_conv2d_and_keeps_leading_dims():
@@ -233,21 +253,21 @@ def test_corr2d_fast_matches_conv2d_and_keeps_leading_dims():
 
 def test_corr2d_fast_matches_corr2d():
     for case, X, K in with_tensors(seed=3):
-        close(corr2d_fast(X, K, case.padding, case.stride), corr2d(X, K, case.padding, case.stride), case)
+        close(corr2d_fast(X, K, case.padding, case.stride), corr2d_strided(X, K, case.padding, case.stride), case)
 
 
 def test_convolve2d_is_conv2d_with_flipped_kernel():
-    for case, X, K in with_tensors(seed=4):
-        ref = conv2d_ref(X, torch.flip(K, dims=(0, 1)), case.padding, case.stride)
-        close(convolve2d(X, K, case.padding, case.stride), ref, case)
+    for case, X, K in with_tensors_unpadded(seed=4):
+        close(convolve2d(X, K), conv2d_ref(X, torch.flip(K, dims=(0, 1))), case)
 
 
 def test_convolving_an_impulse_returns_the_kernel_and_correlating_returns_it_flipped():
     K = torch.arange(6, dtype=torch.float64).reshape(2, 3)
     impulse = torch.ones(1, 1, dtype=torch.float64)
-    full = (K.shape[0] - 1, K.shape[1] - 1)  # padding that lets the kernel slide fully over the impulse
-    assert torch.equal(convolve2d(impulse, K, padding=full), K)
-    assert torch.equal(corr2d(impulse, K, padding=full), torch.flip(K, dims=(0, 1)))
+    full = F.pad(impulse, (2, 2, 1, 1))  # zeros around it, so that the kernel slides fully over the impulse
+    assert torch.equal(convolve2d(full, K), K)
+    assert torch.equal(corr2d(full, K), torch.flip(K, dims=(0, 1)))
+    assert torch.equal(corr2d_strided(impulse, K, padding=(1, 2)), torch.flip(K, dims=(0, 1)))
 
 
 def random_1d(seed: int) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
@@ -276,20 +296,18 @@ def test_convolve1d_is_commutative():
 
 def test_corr2d_multi_in_matches_conv2d():
     rng, g = random.Random(8), torch.Generator().manual_seed(8)
-    for case in random_cases(seed=8, max_hw=8):
+    for case, _, _ in with_tensors_unpadded(seed=8):
         C = rng.randint(1, 3)
         X, K = randn(g, C, case.H, case.W), randn(g, C, *case.kernel)
-        ref = F.conv2d(X[None], K[None], padding=pair(case.padding), stride=pair(case.stride))[0, 0]
-        close(corr2d_multi_in(X, K, case.padding, case.stride), ref, case)
+        close(corr2d_multi_in(X, K), F.conv2d(X[None], K[None])[0, 0], case)
 
 
 def test_corr2d_multi_in_out_matches_conv2d():
     rng, g = random.Random(9), torch.Generator().manual_seed(9)
-    for case in random_cases(seed=9, max_hw=8):
+    for case, _, _ in with_tensors_unpadded(seed=9):
         C, Co = rng.randint(1, 3), rng.randint(1, 3)
         X, K = randn(g, C, case.H, case.W), randn(g, Co, C, *case.kernel)
-        ref = F.conv2d(X[None], K, padding=pair(case.padding), stride=pair(case.stride))[0]  # (Co, out_h, out_w)
-        close(corr2d_multi_in_out(X, K, case.padding, case.stride), ref, case)
+        close(corr2d_multi_in_out(X, K), F.conv2d(X[None], K)[0], case)  # (Co, out_h, out_w)
 
 
 def test_1x1_conv_is_matmul():
@@ -415,12 +433,12 @@ def test_corr2d_is_linear():
     g = torch.Generator().manual_seed(19)
     for case, X1, K in with_tensors(seed=19, n=30):
         X2, a, b = randn(g, case.H, case.W), 2.5, -0.75
-        lhs = corr2d(a * X1 + b * X2, K, case.padding, case.stride)
-        rhs = a * corr2d(X1, K, case.padding, case.stride) + b * corr2d(X2, K, case.padding, case.stride)
+        lhs = corr2d_strided(a * X1 + b * X2, K, case.padding, case.stride)
+        rhs = a * corr2d_strided(X1, K, case.padding, case.stride) + b * corr2d_strided(X2, K, case.padding, case.stride)
         torch.testing.assert_close(lhs, rhs, rtol=1e-10, atol=1e-10)
         K2 = randn(g, *case.kernel)  # ... and linear in the kernel too
-        lhs = corr2d(X1, a * K + b * K2, case.padding, case.stride)
-        rhs = a * corr2d(X1, K, case.padding, case.stride) + b * corr2d(X1, K2, case.padding, case.stride)
+        lhs = corr2d_strided(X1, a * K + b * K2, case.padding, case.stride)
+        rhs = a * corr2d_strided(X1, K, case.padding, case.stride) + b * corr2d_strided(X1, K2, case.padding, case.stride)
         torch.testing.assert_close(lhs, rhs, rtol=1e-10, atol=1e-10)
 
 
@@ -440,7 +458,7 @@ def test_corr2d_is_shift_equivariant_in_the_interior():
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_outputs_keep_dtype_and_device_of_X(dtype):
     X, K = torch.ones(5, 6, dtype=dtype), torch.ones(2, 3, dtype=dtype)
-    outputs = [corr2d(X, K, 1, 2), corr2d_fast(X, K), convolve2d(X, K), pool2d(X, 2), pool2d(X, 2, "avg"),
+    outputs = [corr2d_strided(X, K, 1, 2), corr2d(X, K), corr2d_fast(X, K), convolve2d(X, K), pool2d(X, 2), pool2d(X, 2, "avg"),
                convolve1d(X[0], K[0]), conv_matrix(K, X.shape), corr2d_multi_in(X[None], K[None]),
                corr2d_multi_in_out(X[None], K[None, None]), corr2d_multi_in_out_1x1(X[None], K[None, None, :1, :1])]
     for Y in outputs:

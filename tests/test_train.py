@@ -13,9 +13,8 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from cnnlib.data import DATASETS, TensorLoader, load_data
-from cnnlib.features import accuracy
-from cnnlib.train import (RECIPES, CheckpointError, History, evaluate, fit, load_pretrained, main,
+from cnnlib.data import TensorLoader
+from cnnlib.train import (RECIPES, CheckpointError, History, TrainingDiverged, evaluate, fit, load_pretrained, main,
                           train_recipe)
 from cnnlib.utils import set_seed
 from cnnlib.viz import plot_history
@@ -99,12 +98,19 @@ def test_evaluate_restores_training_mode_and_rejects_bad_input():
     model = _model().train()
     evaluate(model, TensorLoader(*_data(8), 4))
     assert model.training
-    with pytest.raises(TypeError, match="model must be a torch nn.Module"):
+    with pytest.raises(TypeError, match="model must be a PyTorch model"):
         evaluate(lambda X: X, TensorLoader(*_data(8), 4))
-    with pytest.raises(TypeError, match="loader must be an iterable of"):
+    with pytest.raises(TypeError, match=r"loader must give \(X, y\) batches, such as TensorLoader"):
         evaluate(model, 3)
     with pytest.raises(ValueError, match=r"loader is empty \(0 batches\)"):
         evaluate(model, [])
+    X, y = _data(8)
+    with pytest.raises(ValueError, match=r"y \(the labels of a batch\) holds the label 7, but the model has 3 classes"):
+        evaluate(model, TensorLoader(X, y + 5, 4))
+    with pytest.raises(TypeError, match=r"X \(a batch from the loader\) must be a torch.Tensor, got list"):
+        evaluate(model, [(X.tolist(), y)])
+    with pytest.raises(ValueError, match="device must name a device such as 'cpu'"):
+        evaluate(model, TensorLoader(X, y, 4), device="banana")
 
 
 def test_fit_logs_the_lectures_tensorboard_tags():
@@ -171,7 +177,7 @@ def test_checkpoint_is_written_atomically_and_loads_with_weights_only(tmp_path):
         checkpoint=tmp_path / "m.pt", progress=False)
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
     state = torch.load(tmp_path / "m.pt", weights_only=True)
-    assert set(state) == {"epoch", "model", "optimizer", "scheduler", "history", "rng"}
+    assert set(state) == {"epoch", "model", "optimizer", "optimizer_class", "scheduler", "history", "rng"}
     assert state["epoch"] == 1 and History.from_dict(state["history"]).epoch == [0, 1]
 
 
@@ -195,10 +201,31 @@ def test_checkpoint_of_another_architecture_raises_checkpoint_error(tmp_path):
     model, opt, _ = _setup()
     fit(model, TensorLoader(*_data(32), 16), epochs=1, optimizer=opt, device="cpu", checkpoint=ckpt, progress=False)
     other = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
-    with pytest.raises(CheckpointError, match=r"does not fit this Sequential .*another architecture.*delete"):
+    before = {k: v.clone() for k, v in other.state_dict().items()}
+    with pytest.raises(CheckpointError, match=r"holds another network than this Sequential .*delete .*The model was "
+                                              r"not changed"):
         fit(other, TensorLoader(*_data(32), 16), epochs=2, optimizer=torch.optim.SGD(other.parameters(), lr=0.1),
             device="cpu", checkpoint=ckpt, progress=False)
+    assert all(torch.equal(before[k], v) for k, v in other.state_dict().items())  # refused before any copy
+    wider = _model()
+    wider[4] = nn.Linear(4 * 8 * 8, 5)  # the same names, one shape differs: PyTorch would copy the rest first
+    before = {k: v.clone() for k, v in wider.state_dict().items()}
+    with pytest.raises(CheckpointError, match=r"'4.weight' has shape \(3, 256\) there and \(5, 256\) here"):
+        load_pretrained(ckpt, wider)
+    assert all(torch.equal(before[k], v) for k, v in wider.state_dict().items())
     assert isinstance(CheckpointError("x"), ValueError)
+
+
+def test_resuming_with_another_optimizer_is_refused_before_training(tmp_path):
+    ckpt = tmp_path / "m.pt"
+    model, opt, _ = _setup()
+    fit(model, TensorLoader(*_data(32), 16), epochs=1, optimizer=opt, device="cpu", checkpoint=ckpt, progress=False)
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    adam = torch.optim.Adam(model.parameters(), lr=1e-3)
+    with pytest.raises(CheckpointError, match="saved with the optimizer SGD, this run uses Adam"):
+        fit(model, TensorLoader(*_data(32), 16), epochs=2, optimizer=adam, device="cpu", checkpoint=ckpt,
+            progress=False)
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
 
 
 def test_finished_or_mismatched_checkpoint_raises_checkpoint_error(tmp_path):
@@ -227,9 +254,11 @@ def test_finished_or_mismatched_checkpoint_raises_checkpoint_error(tmp_path):
 def test_fit_rejects_bad_arguments_before_training(tmp_path):
     model, opt, _ = _setup()
     loader = TensorLoader(*_data(32), 16)
-    with pytest.raises(ValueError, match="epochs must be a positive int .* got 0"):
+    with pytest.raises(ValueError, match=r"epochs must be at least 1, got 0 \(the total number of epochs"):
         fit(model, loader, epochs=0, optimizer=opt)
-    with pytest.raises(TypeError, match="model must be a torch nn.Module"):
+    with pytest.raises(ValueError, match="epochs must be a whole number, got 2.5"):
+        fit(model, loader, epochs=2.5, optimizer=opt)
+    with pytest.raises(TypeError, match="model must be a PyTorch model"):
         fit("lenet", loader, epochs=1, optimizer=opt)
     with pytest.raises(ValueError, match=r"train_loader is empty \(0 batches\)"):
         fit(model, [], epochs=1, optimizer=opt)
@@ -239,20 +268,107 @@ def test_fit_rejects_bad_arguments_before_training(tmp_path):
         fit(model, loader, epochs=1, optimizer=opt, scheduler="onecycle")
     with pytest.raises(ValueError, match="checkpoint must be a file path"):
         fit(model, loader, epochs=1, optimizer=opt, checkpoint=tmp_path)
+    with pytest.raises(ValueError, match="device must name a device such as 'cpu', 'cuda' or 'mps', got 'banana'"):
+        fit(model, loader, epochs=1, optimizer=opt, device="banana")
+    with pytest.raises(ValueError, match="the optimizer's learning rate must be a finite number"):
+        fit(model, loader, epochs=1, optimizer=torch.optim.SGD(model.parameters(), lr=float("inf")))
+    with pytest.raises(ValueError, match="the optimizer holds none of this model's parameters"):
+        fit(model, loader, epochs=1, optimizer=torch.optim.SGD(_model().parameters(), lr=0.1))
+    with pytest.raises(TypeError, match="writer must be a TensorBoard SummaryWriter"):
+        fit(model, loader, epochs=1, optimizer=opt, writer="runs/")
+    with pytest.raises(TypeError, match="progress must be True or False"):
+        fit(model, loader, epochs=1, optimizer=opt, progress="yes")
 
 
-def test_fit_explains_a_generator_that_runs_out():
+def test_fit_refuses_a_generator_that_would_run_out():
     model, opt, _ = _setup()
     batches = (batch for batch in TensorLoader(*_data(32), 16))  # a generator: one pass only
-    with pytest.raises(ValueError, match="gave no batches in epoch 2; a generator runs only once"):
+    with pytest.raises(TypeError, match="train_loader is a generator .* runs only once"):
         fit(model, batches, epochs=2, optimizer=opt, device="cpu", progress=False)
 
 
 def test_fit_asks_to_materialize_lazy_layers():
     lazy = nn.Sequential(nn.Flatten(), nn.LazyLinear(3))
     opt = torch.optim.SGD(lazy.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match=r"lazy layers .* call cnnlib.models.materialize\(model, X_shape\)"):
+    with pytest.raises(ValueError, match=r"lazy layers .* call materialize\(model, X_shape\) first"):
         fit(lazy, TensorLoader(*_data(32), 16), epochs=1, optimizer=opt, device="cpu")
+
+
+def test_a_diverging_run_stops_with_a_sentence_and_keeps_the_last_good_checkpoint(tmp_path):
+    ckpt = tmp_path / "m.pt"
+    model, opt, _ = _setup()
+    explode = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0 if step < 2 else 1e7)  # lr 0.1, then 1e6
+    with pytest.raises(TrainingDiverged, match=r"training diverged: the loss became (nan|inf) in epoch [2-9], batch \d "
+                                               r"\(learning rate [\d.e+]+\); lower the learning rate, e\.g\. to [\d.e+]+, "
+                                               r".*the checkpoint .*m.pt still holds the last good epoch"):
+        fit(model, TensorLoader(*_data(32), 16), epochs=30, optimizer=opt, scheduler=explode, device="cpu",
+            checkpoint=ckpt, progress=False)
+    saved = torch.load(ckpt, weights_only=True)
+    assert all(math.isfinite(x) for x in saved["history"]["train_loss"])  # no NaN epoch was saved
+    assert all(torch.isfinite(w).all() for w in saved["model"].values())
+
+
+def test_a_nan_pixel_is_named_as_the_cause_not_the_learning_rate():
+    X, y = _data(32)
+    X[20, 0, 3, 3] = float("nan")
+    model, opt, _ = _setup()
+    with pytest.raises(TrainingDiverged, match=r"epoch 1, batch 2: that batch holds NaN or infinite pixels"):
+        fit(model, TensorLoader(X, y, 16), epochs=1, optimizer=opt, device="cpu", progress=False)
+
+
+@pytest.mark.parametrize("X, y, error, match", [
+    (_data(32)[0], _data(32)[1] + 3, ValueError, r"holds the label 5, but the model has 3 classes \(labels 0..2\)"),
+    (_data(32)[0].repeat(1, 3, 1, 1), _data(32)[1], ValueError, r"Sequential expects images with 1 channel, a batch "
+                                                                r"of shape \(B, 1, H, W\), got \(16, 3, 8, 8\)"),
+    (_data(32)[0][:, 0], _data(32)[1], ValueError, r"got \(16, 8, 8\): these look like 16 images without a channel"),
+    (_data(32)[0].double(), _data(32)[1], TypeError, r"Sequential holds torch.float32 weights but X .* is "
+                                                     r"torch.float64; convert the images"),
+])
+def test_bad_data_is_refused_before_any_weight_changes(X, y, error, match):
+    model, opt, _ = _setup()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(error, match=match):
+        fit(model, TensorLoader(X, y, 16), epochs=1, optimizer=opt, device="cpu", progress=False)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_an_unwritable_checkpoint_folder_is_refused_before_training(tmp_path, monkeypatch):
+    model, opt, _ = _setup()
+    (tmp_path / "file.txt").write_text("not a folder")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match=r"the folder of checkpoint .*file.txt cannot be a folder: .*file.txt is a file"):
+        fit(model, TensorLoader(*_data(32), 16), epochs=1, optimizer=opt, checkpoint=tmp_path / "file.txt" / "m.pt")
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.TemporaryFile", read_only)
+    with pytest.raises(ValueError, match=r"cannot write to the folder of checkpoint .* \(permission denied\)"):
+        fit(model, TensorLoader(*_data(32), 16), epochs=1, optimizer=opt, checkpoint=tmp_path / "ro" / "m.pt")
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("failure", [
+    OSError(28, "No space left on device"),
+    RuntimeError("[enforce fail at inline_container.cc:858] . PytorchStreamWriter failed writing file data/3: "
+                 "file write failed"),
+], ids=["ENOSPC", "enforce-fail"])
+def test_a_full_disk_is_named_and_the_previous_checkpoint_is_kept(tmp_path, monkeypatch, failure):
+    ckpt = tmp_path / "m.pt"
+    model, opt, _ = _setup()
+    fit(model, TensorLoader(*_data(32), 16), epochs=1, optimizer=opt, device="cpu", checkpoint=ckpt, progress=False)
+    good = ckpt.read_bytes()
+
+    def disk_full(obj, f, *args, **kwargs):
+        Path(f).write_bytes(b"half a checkpoint")
+        raise failure
+
+    monkeypatch.setattr(torch, "save", disk_full)
+    with pytest.raises(OSError, match=r"could not save the checkpoint .*m.pt: the disk is full .*The previous "
+                                      r"checkpoint is unchanged"):
+        fit(model, TensorLoader(*_data(32), 16), epochs=2, optimizer=opt, device="cpu", checkpoint=ckpt,
+            progress=False)
+    assert ckpt.read_bytes() == good and [p.name for p in tmp_path.iterdir()] == ["m.pt"]
 
 
 # ---------------------------------------------------------------- plot_history
@@ -283,27 +399,43 @@ def test_plot_history_skips_missing_validation_and_rejects_bad_input():
 
 # ---------------------------------------------------------------- the command line
 
-def test_cli_trains_in_quick_mode_and_prints_one_json_line(real_data_root, tmp_path):
-    env = {**os.environ, "CNNLIB_QUICK": "1"}
-    cmd = [sys.executable, "-m", "cnnlib.train", "mlp", "--dataset", "fashion-mnist", "--epochs", "1",
-           "--data-root", str(real_data_root), "--out", str(tmp_path)]
-    run = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    result = json.loads(run.stdout.strip().splitlines()[-1])
-    assert {"model": "mlp", "dataset": "fashion-mnist", "epochs": 1, "seed": 0}.items() <= result.items()
-    assert 0.3 < result["test_accuracy"] <= 1 and result["seconds"] > 0 and result["images_per_sec"] > 0
-    assert (tmp_path / "mlp-fashion-mnist-seed0.pt").is_file()
+@pytest.mark.parametrize("argv, message", [
+    (["resnet9000"], "invalid choice: 'resnet9000'"),
+    (["mlp", "--dataset", "svhn"], "invalid choice: 'svhn'"),
+    (["mlp", "--epochs", "0"], "--epochs must be at least 1, got 0"),
+    (["mlp", "--epochs", "ten"], "argument --epochs: invalid int value: 'ten'"),
+    (["mlp", "--batch-size", "-4"], "--batch-size must be at least 1"),
+    (["mlp", "--lr", "0"], "--lr must be positive"),
+    (["mlp", "--lr", "inf"], "--lr must be a finite number"),
+    (["mlp", "--lr", "nan"], "--lr must be a finite number"),
+    (["mlp", "--seed", "-1"], "--seed must be at least 0, got -1"),
+    (["mlp", "--out", "{file}"], "--out {file} cannot be a folder"),
+    (["mlp", "--out", "{file}/sub"], "cannot be a folder"),
+])
+def test_cli_says_what_is_wrong_in_one_line_before_loading_data(argv, message, capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("a file where a folder should be")
+    argv = [a.replace("{file}", str(tmp_path / "notes.txt")) for a in argv]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv + ["--data-root", str(tmp_path / "no-data-here")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1, err  # one line, no usage block, no traceback
+    assert message.replace("{file}", str(tmp_path / "notes.txt")) in err
+    assert not (tmp_path / "no-data-here").exists()  # refused before any data was read or downloaded
 
 
-def test_cli_rejects_bad_arguments(capsys):
-    for argv, message in [(["resnet9000"], "invalid choice: 'resnet9000'"),
-                          (["mlp", "--dataset", "svhn"], "invalid choice: 'svhn'"),
-                          (["mlp", "--epochs", "0"], "--epochs must be at least 1, got 0"),
-                          (["mlp", "--batch-size", "-4"], "--batch-size must be at least 1"),
-                          (["mlp", "--lr", "0"], "--lr must be positive")]:
-        with pytest.raises(SystemExit) as exit_info:
-            main(argv)
-        assert exit_info.value.code == 2 and message in capsys.readouterr().err
+def test_cli_refuses_an_unwritable_out_folder_before_training(capsys, tmp_path, monkeypatch):
+    import tempfile as tf
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tf, "TemporaryFile", read_only)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["mlp", "--out", str(tmp_path / "out"), "--data-root", str(tmp_path / "no-data-here")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "error: cannot write to --out" in err and "permission denied" in err
+    assert not (tmp_path / "no-data-here").exists()
 
 
 def test_train_recipe_rejects_unknown_names_before_loading_anything(tmp_path):
@@ -311,18 +443,27 @@ def test_train_recipe_rejects_unknown_names_before_loading_anything(tmp_path):
         train_recipe("vgg99", data_root=tmp_path)
     with pytest.raises(ValueError, match="unknown dataset 'svhn'; known datasets"):
         train_recipe("mlp", "svhn", data_root=tmp_path)
-    with pytest.raises(ValueError, match="lr must be positive, got -1"):
+    with pytest.raises(ValueError, match="lr must be positive, such as 0.1, got -1"):
         train_recipe("mlp", lr=-1, data_root=tmp_path)
+    with pytest.raises(ValueError, match="seed must be at least 0"):
+        train_recipe("mlp", seed=-1, data_root=tmp_path)
+    with pytest.raises(ValueError, match="epochs must be a whole number, got 1.5"):
+        train_recipe("mlp", epochs=1.5, data_root=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_recipes_build_a_model_and_optimizer_per_dataset():
-    from cnnlib.data import DATASETS
-    recipe = RECIPES["mlp"](DATASETS["cifar10"])
-    assert recipe.model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
-    opt, sched = recipe.build_optimizer(steps_per_epoch=10, epochs=2)
+    recipe = RECIPES["mlp"]
+    model = recipe.model()
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert recipe.model("fashion-mnist")(torch.zeros(2, 1, 28, 28)).shape == (2, 10)  # in_features follows the data
+    opt, sched = recipe.optimizer(model, steps_per_epoch=10, epochs=2)
     assert opt.defaults["lr"] == 1e-3 and opt.defaults["momentum"] == 0.9 and sched is None
-    assert recipe.batch_size == 64
+    assert recipe.batch_size == 64 and recipe.dataset == "cifar10"
+    opt, sched = RECIPES["vgg"].optimizer(RECIPES["vgg"].model(), steps_per_epoch=10)
+    assert sched.total_steps == 10 * RECIPES["vgg"].epochs  # one-cycle over the recipe's epochs
+    with pytest.raises(ValueError, match="steps_per_epoch must be at least 1"):
+        recipe.optimizer(model, steps_per_epoch=0)
 
 
 # ---------------------------------------------------------------- PRETRAINED: load a finished checkpoint
@@ -353,18 +494,3 @@ def test_load_pretrained_explains_a_missing_corrupt_or_foreign_checkpoint(tmp_pa
         progress=False)
     with pytest.raises(CheckpointError, match=r"holds another network than this Sequential"):
         load_pretrained(tmp_path / "m.pt", nn.Sequential(nn.Flatten(), nn.Linear(64, 3)))
-
-
-@pytest.mark.parametrize("model", ["lenet-modern", "vgg", "resnet", "cnn"])
-def test_a_cli_checkpoint_loads_into_the_notebooks_model(model, real_data_root, tmp_path, monkeypatch):
-    monkeypatch.setenv("CNNLIB_QUICK", "1")
-    result = train_recipe(model, epochs=1, data_root=real_data_root, out=tmp_path, progress=False)
-    info = DATASETS[result["dataset"]]
-    set_seed(5)
-    notebook_model = RECIPES[model](info).model  # what the notebook's PRETRAINED cell loads into
-    history = load_pretrained(result["checkpoint"], notebook_model)
-    assert len(history) == 1 and history.val_acc[-1] == pytest.approx(result["val_accuracy"], abs=1e-4)
-    data = load_data(result["dataset"], batch_size=256, val_size=5000, root=real_data_root)
-    assert evaluate(notebook_model, data.test)[1] == pytest.approx(result["test_accuracy"], abs=1e-4)
-    mirrored = accuracy(notebook_model, data.test.X, data.test.y, mirrored=True)
-    assert mirrored == pytest.approx(result["test_accuracy_mirrored"], abs=1e-4)

@@ -31,7 +31,7 @@ def test_05_pooling_widget(notebook, server, page, shots):
     w.shot("image-16")
 
     type_into(w("cnn-stride"), "0")  # impossible settings: the widget's own message, the last picture stays
-    w.says("stride must be >= 1 in both dimensions, got 0")
+    w.says("stride must be at least 1, got 0")
     w.picture_kept()
     w.shot("stride-0-message")
     type_into(w("cnn-stride"), "4")
