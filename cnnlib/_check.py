@@ -326,10 +326,19 @@ def writable_file(path: object, name: str) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a file path such as 'checkpoints/model.pt', got {_kind(path)}")
     path = Path(path).expanduser()
-    if path.is_dir():
+    if path_kind(path, name) == "dir":
         raise ValueError(f"{name} must be a file path such as 'checkpoints/model.pt', got the folder {path}")
     writable_folder(path.parent, f"the folder of {name}")
     return path
+
+
+def path_kind(path: Path, name: str) -> Optional[str]:
+    """'dir', 'file' or None (nothing there yet); a sentence for a path the system refuses (too long, no access)."""
+    try:
+        return "dir" if path.is_dir() else "file" if path.exists() else None
+    except OSError as e:
+        raise ValueError(f"cannot use {name} {short(str(path), 60)}: {e.strerror or type(e).__name__}; "
+                         f"choose a shorter path in a folder you can write to") from None
 
 
 def writable_folder(folder: object, name: str) -> Path:
@@ -337,7 +346,7 @@ def writable_folder(folder: object, name: str) -> Path:
     if not isinstance(folder, (str, os.PathLike)):
         raise TypeError(f"{name} must be a folder path such as 'checkpoints', got {_kind(folder)}")
     folder = Path(folder).expanduser()
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    existing = next((p for p in (folder, *folder.parents) if path_kind(p, name)), None)
     if existing is not None and not existing.is_dir():
         raise ValueError(f"{name} {folder} cannot be a folder: {existing} is a file; choose another path")
     try:
@@ -346,8 +355,8 @@ def writable_folder(folder: object, name: str) -> Path:
             pass
     except OSError as e:
         reason = "permission denied" if isinstance(e, PermissionError) else (e.strerror or type(e).__name__)
-        raise ValueError(f"cannot write to {name} {folder} ({reason}); choose a folder you can write to, "
-                         f"such as one in your home folder") from None
+        raise ValueError(f"cannot write to {name} {short(str(folder), 60)} ({reason}); choose a folder you can "
+                         f"write to, such as one in your home folder") from None
     return folder
 
 

@@ -72,7 +72,10 @@ def data_root(root: Optional[PathLike] = None) -> Path:
         root = os.environ.get(_DATA_ENV) or _DEFAULT_ROOT
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a folder path such as '~/cnnlib-data', got {_check.short(root)}")
-    return Path(root).expanduser()
+    root = Path(root).expanduser()
+    if _check.path_kind(root, "the data root") == "file":
+        raise ValueError(f"the data root {root} is a file; point root=... (or ${_DATA_ENV}) at a folder")
+    return root
 
 
 def dataset_info(name: str) -> DatasetInfo:

@@ -32,9 +32,16 @@ _FEATURE_TYPES: tuple[type, ...] = (nn.Conv2d, *_ACTIVATIONS)  # plus every resi
 # ---------------------------------------------------------------- helpers
 
 def _model_and_images(model: object, X: object) -> None:
-    """A materialised model and a batch of images (N, C, H, W) it can take."""
+    """A materialised model and a batch of images (N, C, H, W) it can take (one image is tried in eval mode)."""
     _check.materialized(_check.model(model), "this")
     _check.images(X, "X", model)
+    with eval_no_grad(model):
+        try:
+            model(X[:1].to(model_device(model)))
+        except RuntimeError as e:  # a model of the student's own that does not fit these images
+            raise ValueError(f"{type(model).__name__} cannot take images of shape {tuple(X.shape[1:])}; check the "
+                             f"channels and size it was built for. PyTorch says: {' '.join(str(e).split())[:200]}"
+                             ) from None
 
 
 def _is_block(module: nn.Module) -> bool:
@@ -232,7 +239,8 @@ def gradient_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     convolutions (a ResNet's shortcut convs), so a residual and a plain net list the same layers.
     """
     _model_and_images(model, X)
-    y = _check.labels(y, len(X), "y", _check.num_classes_of(model))
+    y, skip_1x1 = _check.labels(y, len(X), "y", _check.num_classes_of(model)), _check.flag(skip_1x1, "skip_1x1")
+    _check.function(loss_fn, "loss_fn", "F.cross_entropy")
     layers = [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))
               and not (skip_1x1 and isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1))]
     if not layers:
@@ -362,6 +370,9 @@ def block_costs(model: nn.Module, X_shape: Sequence[int]) -> list[BlockCost]:
 
 def cost_table(rows: Sequence[BlockCost]) -> str:
     """block_costs rows as a text table with a total line (numbers with thousands separators)."""
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not all(isinstance(r, BlockCost)
+                                                                                for r in rows):
+        raise TypeError(f"rows must be the list block_costs(model, X_shape) returns, got {_check.short(rows)}")
     head = f"{'block':<6} {'layer':<12} {'output shape':<16} {'parameters':>12} {'multiply-adds':>15} {'field':>6}"
     lines = [head, "-" * len(head)]
     for r in rows:

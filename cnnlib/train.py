@@ -238,7 +238,7 @@ def _fit_args(model, train_loader, val_loader, epochs, optimizer, scheduler, los
     _loader(train_loader, "train_loader")
     if val_loader is not None:
         _loader(val_loader, "val_loader")
-    _check.whole(epochs, "epochs", 1, hint=" (the total number of epochs, e.g. epochs=10)")
+    _check.whole(epochs, "epochs", 1, 10_000, hint=" (the total number of epochs, e.g. epochs=10)")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim optimizer, e.g. torch.optim.SGD(model.parameters(), "
                         f"lr=0.1), got {_check.short(optimizer)}")
@@ -393,7 +393,7 @@ def load_pretrained(path: PathLike, model: nn.Module) -> History:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be the path of a .pt file, got {_check.short(path)}")
     path, fix = Path(path).expanduser(), "train one with: python -m cnnlib.train MODEL --out checkpoints/"
-    if not path.is_file():
+    if _check.path_kind(path, "path") != "file":
         raise FileNotFoundError(f"PRETRAINED checkpoint {path} does not exist; {fix} and pass its .pt file")
     state = _read_checkpoint(path, {"model", "history"}, fix, map_location=model_device(model))
     _weights_fit(path, model, state["model"], fix + " with the recipe this notebook uses")

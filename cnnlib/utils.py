@@ -34,7 +34,7 @@ def device() -> torch.device:
 
 def model_device(model: torch.nn.Module) -> torch.device:
     """The device of the model's first parameter or buffer (CPU when it has none)."""
-    for t in model.parameters():
+    for t in _check.model(model).parameters():
         return t.device
     for t in model.buffers():
         return t.device
