@@ -1,21 +1,28 @@
 """Self-checks for the exercises: `check_...(answer)` prints ✓ or ✗ with one sentence and returns True or False.
 
-Each exercise has a key like "02.1" (notebook 02, exercise 1), a check and a worked solution kept as source code, so
-that `show_solution("02.1")` can print it and the tests can run it through its own check. A check never raises:
+Each exercise has a key like "02.1" (notebook 02; the key of a replaced exercise is never reused), a check and a worked
+solution kept as source code, so that `show_solution("02.1")` can print it and the tests can run it through its own
+check. A check of a network builds, runs or trains it and judges what it computes and how its loss moves (the
+trajectory, not only the end point), never printing the numbers it compares with. A check never raises:
 whatever a student passes (text, NaN, 16.5, a function that fails) gets one sentence saying what to change. Numbers
 are read by cnnlib's one rule (cnnlib._check): 1216, 1216.0, np.int64(1216) and torch.tensor(1216) are one answer.
 """
 from __future__ import annotations
 
+import contextlib
+import copy
+import functools
 import numbers
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from cnnlib import _check
+from cnnlib.models import Classifier, LeNetModern, materialize, vgg_small
 from cnnlib.ops import convolve1d, corr2d, corr2d_strided
+from cnnlib.utils import eval_no_grad, model_device
 
 _SOLUTIONS: dict[str, str] = {}
 _CHECKS: dict[str, Callable[..., bool]] = {}
@@ -29,12 +36,30 @@ def _report(ok: bool, hint: str, praise: str = "Correct!") -> bool:
     return bool(ok)
 
 
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run on one CPU thread, then restore the setting. A check's work is small (a few images, a batch of 100 for a
+    training check), so one thread is as fast as several; threads that wait for cores busy with other work (a
+    training run next to the notebook) would slow it down many times."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _exercise(key: str, solution: str) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
-    """Register a check function under `key` together with its worked solution (source code)."""
+    """Register a check function under `key` together with its worked solution (source code); it runs on one thread."""
     def register(check: Callable[..., bool]) -> Callable[..., bool]:
-        _CHECKS[key] = check
+        @functools.wraps(check)
+        def on_one_thread(*args: object, **kwargs: object) -> bool:
+            with _one_thread():
+                return check(*args, **kwargs)
+
+        _CHECKS[key] = on_one_thread
         _SOLUTIONS[key] = solution.strip("\n")
-        return check
+        return on_one_thread
     return register
 
 
@@ -148,24 +173,26 @@ def _call(fn: Callable, call: str, *args: object) -> tuple[object, str]:
     return result, ""
 
 
+def _layer_calls(model: nn.Module, X: Tensor, call: str,
+                 keep: Callable[[nn.Module], bool]) -> tuple[list[tuple[nn.Module, object, object]], object, str]:
+    """Run model(X) in eval mode without gradients, recording (layer, its input, its output) for every layer with
+    keep(layer) in the order they ran: (records, model(X), "") or (records so far, None, the sentence why not)."""
+    calls: list[tuple[nn.Module, object, object]] = []
+
+    def record(layer: nn.Module, inputs: tuple, output: object) -> None:
+        calls.append((layer, inputs[0] if inputs else None, output))
+
+    handles = [m.register_forward_hook(record) for m in model.modules() if keep(m)]
+    try:
+        with eval_no_grad(model):
+            out, why = _call(model, call, X)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return calls, out, why
+
+
 # ---- 01 convolution as a linear layer ----
-
-@_exercise("01.1", '''
-# nn.Linear(n_in, n_out) holds a weight matrix (n_out, n_in) and one bias per output.
-n_in, n_out = 3 * 32 * 32, 100  # a flattened CIFAR-10 image -> 100 hidden units (the notes' MLP)
-answer = n_in * n_out + n_out   # 307,200 weights + 100 biases = 307,300
-''')
-def check_linear_parameters(answer: object) -> bool:
-    """01.1: the number of learnable parameters of nn.Linear(3*32*32, 100) (weights and biases)."""
-    answer, why = _whole(answer)
-    hints = {3 * 32 * 32 * 100: "That counts the weights. nn.Linear also learns one bias per output unit.",
-             3 * 32 * 32: "That is the number of inputs; every one of the 100 outputs has its own weight for each.",
-             3 * 32 * 32 + 100: "Weights multiply, they do not add: each (input, output) pair has one weight."}
-    return _report(answer == 307_300, why or hints.get(answer, "Count the weight matrix (n_out × n_in) and the biases "
-                                                              "(n_out); check with sum(p.numel() for p in "
-                                                              "layer.parameters())."),
-                   "Correct: 307,300 parameters, for one layer that sees each pixel on its own.")
-
 
 @_exercise("01.2", '''
 # In each direction, count how many of the 3 kernel taps land on real pixels (not padding) for each of the
@@ -217,6 +244,71 @@ def check_conv1d_matrix(conv1d_matrix: Callable) -> bool:
                                   f"says where x[j] goes: y[i] = sum_k w[k] x[i - k], so x[j] reaches y[j + k] "
                                   f"with weight w[k].")
     return _report(True, "", "Correct: a 1-D convolution is a banded (Toeplitz) matrix; every column is w, shifted.")
+
+
+@_exercise("01.4", '''
+import torch
+from torch import nn
+
+from cnnlib.ops import conv_matrix
+
+def conv_as_linear(conv, input_shape):
+    """An nn.Linear computing conv (1 channel in and out, with a bias) on images of input_shape, flattened."""
+    K = conv.weight.detach()[0, 0]                                             # (kh, kw)
+    W = conv_matrix(K, input_shape, padding=conv.padding, stride=conv.stride)  # (out_h * out_w, H * W)
+    linear = nn.Linear(W.shape[1], W.shape[0])
+    with torch.no_grad():
+        linear.weight.copy_(W)
+        linear.bias.fill_(conv.bias.item())  # the conv adds its one bias to every output pixel
+    return linear
+''')
+def check_conv_as_linear(conv_as_linear: Callable) -> bool:
+    """01.4: conv_as_linear(conv, (H, W)) returns an nn.Linear with linear(X.flatten(1)) == conv(X[:, None]).flatten(1)
+    for an nn.Conv2d(1, 1, ...) with a bias, any padding and stride."""
+    why = _not_a_function(conv_as_linear, "conv_as_linear")
+    if isinstance(conv_as_linear, nn.Module):
+        why = "Pass your function itself (conv_as_linear, no brackets), not a layer it returned."
+    if why:
+        return _report(False, why)
+    g = torch.Generator().manual_seed(1)
+    for (H, W), k, p, s in (((5, 5), 3, 0, 1), ((6, 7), 3, 1, 2), ((4, 6), (2, 3), (1, 0), (1, 2)), ((7, 5), 1, 0, 3)):
+        with torch.random.fork_rng(devices=[]):  # initialising layers must not move the notebook's random numbers
+            conv = nn.Conv2d(1, 1, k, padding=p, stride=s)  # its weights come from g below
+        with torch.no_grad():
+            conv.weight.copy_(torch.randn(conv.weight.shape, generator=g))
+            conv.bias.fill_(0.5 + torch.rand(1, generator=g).item())  # a bias far from 0, so that a missing one shows
+        X = torch.randn(3, H, W, generator=g)                            # 3 images
+        with torch.no_grad():
+            want = conv(X[:, None]).flatten(1).double()                  # (3, out_h * out_w)
+        out_h, out_w = conv(X[:1, None]).shape[2:]
+        name = f"conv_as_linear(conv, {(H, W)}) for conv = {conv}"
+        with torch.random.fork_rng(devices=[]):  # nor may the student's nn.Linear(...)
+            linear, why = _call(conv_as_linear, name, conv, (H, W))
+        if why:
+            return _report(False, why)
+        if not isinstance(linear, nn.Linear):
+            return _report(False, f"conv_as_linear must return an nn.Linear layer, got {_quote(linear)}.")
+        if linear.in_features != H * W:
+            return _report(False, f"{name} has in_features = {linear.in_features}; it needs one input per pixel, "
+                                  f"H·W = {H * W}.")
+        if linear.out_features != out_h * out_w:
+            return _report(False, f"{name} has out_features = {linear.out_features}, but the conv's output is "
+                                  f"{out_h}×{out_w}: pass conv.padding and conv.stride to conv_matrix.")
+        with torch.no_grad():
+            got, why = _call(linear, "linear(X.flatten(1))", X.flatten(1))
+        if not why:
+            got, why = _tensor(got, "linear(X.flatten(1))", (3, out_h * out_w), "conv(X[:, None]).flatten(1)")
+        if why:
+            return _report(False, why)
+        if not torch.allclose(got, want, atol=1e-4):
+            gap = want - got
+            hint = ("every output pixel of the conv adds conv.bias, so each of the Linear layer's out_features biases "
+                    "is that one number" if torch.allclose(gap, gap.mean().expand_as(gap), atol=1e-4) else
+                    "its weight should be conv_matrix(K, input_shape, padding, stride) with K = conv.weight[0, 0]")
+            return _report(False, f"linear(X.flatten(1)) differs from conv(X[:, None]).flatten(1) for conv = {conv}: "
+                                  f"{hint}.")
+    return _report(True, "", "Correct: Conv ⊆ Linear. The Linear layer holds out·in + out numbers where the "
+                             "convolution holds kh·kw + 1; the difference is weight sharing.")
 
 
 # ---- 02 corr2d ----
@@ -584,6 +676,71 @@ def check_global_avg_pool(global_avg_pool: Callable) -> bool:
     return _report(True, "", "Correct: one window over the whole image, as in ResNet's last layers.")
 
 
+@_exercise("05.4", """
+from torch import nn
+
+stack = nn.Sequential(
+    nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # (N, 6, 28, 28) -> (N, 6, 14, 14)
+    nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2))            # (N, 16, 10, 10) -> (N, 16, 5, 5)
+# Without pooling only the convolutions change the size: 28 + 2*2 - 5 + 1 = 28, then 28 - 5 + 1 = 24.
+no_pool_shape = (1, 16, 24, 24)
+# check: nn.Sequential(*[m for m in stack if not isinstance(m, nn.MaxPool2d)])(torch.zeros(1, 1, 28, 28)).shape
+""")
+def check_conv_pool_stack(stack: object, no_pool_shape: object = None) -> bool:
+    """05.4: stack, two 5x5 convs (6, then 16 channels) each with a ReLU and a pooling layer, takes (N, 1, 28, 28) to
+    (N, 16, 5, 5); no_pool_shape is the predicted output shape for one image once the pooling layers are removed."""
+    if not isinstance(stack, nn.Module):
+        return _report(False, f"stack must be a network such as nn.Sequential(nn.Conv2d(...), ...), got "
+                              f"{_quote(stack)}.")
+    convs = [m for m in stack.modules() if isinstance(m, nn.Conv2d)]
+    if [(c.out_channels, c.kernel_size) for c in convs] != [(6, (5, 5)), (16, (5, 5))]:
+        found = "; ".join(f"{c.out_channels} channels, {c.kernel_size[0]}×{c.kernel_size[1]}" for c in convs)
+        return _report(False, f"stack needs two convolutions with 5×5 kernels, 6 then 16 output channels; it has "
+                              f"{len(convs)}{f' ({found})' if convs else ''}.")
+    pools = [m for m in stack.modules() if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d))]
+    if len(pools) != 2 or not any(isinstance(m, nn.ReLU) for m in stack.modules()):
+        return _report(False, f"Follow each convolution by nn.ReLU() and a pooling layer (nn.MaxPool2d or "
+                              f"nn.AvgPool2d); stack has {len(pools)} pooling layers.")
+    try:
+        model, ablated = copy.deepcopy(stack), copy.deepcopy(stack)  # the student's stack stays as it is
+    except Exception:
+        return _report(False, "stack cannot be copied; build it from nn layers only, e.g. nn.Sequential(...).")
+    X = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(5))
+    X = X.to(model_device(model))
+    with torch.no_grad():
+        Y, why = _call(model, "stack(X) for X of shape (2, 1, 28, 28)", X)
+    if not why and not (isinstance(Y, Tensor) and tuple(Y.shape) == (2, 16, 5, 5)):
+        got = f"shape {tuple(Y.shape)}" if isinstance(Y, Tensor) else _quote(Y)
+        why = (f"stack turns X of shape (2, 1, 28, 28) into {got}, not (2, 16, 5, 5); work the sizes out layer by "
+               f"layer with ⌊(n + 2p − k)/s⌋ + 1.")
+    if why:
+        return _report(False, why)
+    if no_pool_shape is None:
+        return _report(False, "no_pool_shape is still None: predict the shape for one image once the pooling layers "
+                              "are removed.")
+    shape, why = _wholes(no_pool_shape, ("batch", "channels", "height", "width"), "(1, 6, 28, 28)")
+    if why:
+        return _report(False, why)
+    for name, m in list(ablated.named_modules()):  # the ablation: every pooling layer becomes the identity
+        if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
+            parent, _, child = name.rpartition(".")
+            setattr(ablated.get_submodule(parent) if parent else ablated, child, nn.Identity())
+    with torch.no_grad():
+        want = tuple(ablated(X[:1]).shape)
+    if shape == want:
+        return _report(True, "", f"Correct: without pooling the maps end at {want[2]}×{want[3]}, so a Linear layer "
+                                 f"after the stack would need {16 * want[2] * want[3]:,} inputs instead of 400: "
+                                 f"{want[2] * want[3] / 25:.0f} times the weights.")
+    if shape == (1, 16, 5, 5):
+        hint = "That is the shape WITH the pooling layers; which layers still change the size without them?"
+    elif shape[:2] != (1, 16):
+        hint = "One image keeps batch 1, and the last convolution still gives 16 channels: removing pooling changes "
+        hint += "only the height and width."
+    else:
+        hint = "Without pooling only the convolutions change the size, each by n + 2p − k + 1 with your paddings."
+    return _report(False, hint)
+
+
 # ---- 06 LeNet ----
 
 # Confusion matrices (row = true class, column = predicted) for the 06 checks. Every one has mistakes, and its largest
@@ -596,21 +753,6 @@ _CONFUSIONS = [
     torch.tensor([[12, 0, 3, 1], [2, 20, 0, 4], [5, 1, 15, 0], [11, 3, 2, 18]]),
     torch.tensor([[2, 7, 1], [0, 9, 3], [1, 0, 4]]),
 ]
-
-
-@_exercise("06.1", """
-# nn.Conv2d(1, 6, kernel_size=5): each of the 6 output channels has one 5x5 kernel per input channel and one bias.
-answer = 6 * 1 * 5 * 5 + 6  # 150 weights + 6 biases = 156
-# check: count_parameters(model.net[0]) for a materialized LeNet
-""")
-def check_lenet_conv1_parameters(answer: object) -> bool:
-    """06.1: the number of learnable numbers in LeNet's first layer, Conv2d(1 -> 6, 5x5)."""
-    answer, why = _whole(answer)
-    hints = {150: "That counts the weights. Each of the 6 output channels also learns one bias.",
-             25: "That is one 5×5 kernel; there are 6 output channels, each with its own kernel and bias.",
-             31: "That is one kernel and one bias; there are 6 output channels."}
-    return _report(answer == 156, why or hints.get(answer, "Count C_out × C_in × 5 × 5 weights plus C_out biases."),
-                   "Correct: 156 numbers, shared across all 28×28 positions of the image.")
 
 
 @_exercise("06.2", """
@@ -677,31 +819,147 @@ def check_most_confused(most_confused: Callable) -> bool:
                              "Coat.")
 
 
-# ---- 07 VGG ----
+@_exercise("06.4", """
+from torch import nn
 
-@_exercise("07.1", """
-# A stack of n 3x3 convolutions (stride 1) sees 1 + 2n pixels; with c channels in and out each has 9 c^2 weights.
-field = 1 + 3 * (3 - 1)  # 7: the field grows by k - 1 = 2 per layer
-answer = (field, 3 * 9, 7 * 7)  # (7, 27, 49) weights per c^2: three 3x3 convs need 45% fewer than one 7x7
-# check: cnnlib.features.conv_stack(3, 3, 1) == (7, 27) and conv_stack(1, 7, 1) == (7, 49)
+from cnnlib.models import Classifier
+
+class MyLeNet(Classifier):
+    \"\"\"The modern LeNet with every size written out: (N, 1, 28, 28) -> (N, num_classes).\"\"\"
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.BatchNorm2d(6), nn.ReLU(),  # (N, 6, 28, 28)
+            nn.MaxPool2d(kernel_size=2, stride=2),                                   # (N, 6, 14, 14)
+            nn.Conv2d(6, 16, kernel_size=5), nn.BatchNorm2d(16), nn.ReLU(),          # (N, 16, 10, 10)
+            nn.MaxPool2d(kernel_size=2, stride=2),                                   # (N, 16, 5, 5)
+            nn.Flatten(),                                                            # (N, 400)
+            nn.Linear(16 * 5 * 5, 120), nn.BatchNorm1d(120), nn.ReLU(),              # (N, 120)
+            nn.Linear(120, 84), nn.BatchNorm1d(84), nn.ReLU(),                       # (N, 84)
+            nn.Linear(84, num_classes))                                              # (N, num_classes): the scores
 """)
-def check_three_3x3_vs_7x7(answer: object) -> bool:
-    """07.1: (receptive field of three stacked 3x3 convs, their weights per c^2, the weights per c^2 of one 7x7)."""
-    got, why = _wholes(answer, ("field", "weights_3x3_stack", "weights_7x7"), "(5, 18, 25)")
+def check_my_lenet(MyLeNet: object) -> bool:
+    """06.4: the class MyLeNet(Classifier), the modern LeNet written with explicit sizes: the same layers, shapes and
+    parameter count as cnnlib's LeNetModern (never printed), and its loss falls when the check trains it on its own
+    batch."""
+    if isinstance(MyLeNet, nn.Module):
+        return _report(False, "Pass the class itself, MyLeNet, not an instance MyLeNet(): the check builds its own.")
+    if not (isinstance(MyLeNet, type) and issubclass(MyLeNet, nn.Module)):
+        return _report(False, f"Pass your class (class MyLeNet(Classifier): ...), got {_quote(MyLeNet)}.")
+    if not issubclass(MyLeNet, Classifier):
+        return _report(False, "Derive MyLeNet from Classifier (class MyLeNet(Classifier)), like LeNet: its layers go "
+                              "in self.net.")
+    with torch.random.fork_rng(devices=[]):  # initialising its weights must not move the notebook's random numbers
+        model, why = _call(MyLeNet, "MyLeNet()")
+    if not why and not isinstance(model, nn.Module):
+        why = f"MyLeNet() must give a network, got {_quote(model)}."
+    if not why and any(nn.parameter.is_lazy(p) for p in model.parameters()):
+        why = ("MyLeNet() has lazy layers; write every size out (nn.Conv2d(1, 6, ...), nn.BatchNorm2d(6), "
+               "nn.Linear(..., 120), nn.BatchNorm1d(120), ...): working the sizes out is the exercise.")
     if why:
         return _report(False, why)
-    field, stack, big = got
-    if field != 7:
-        hint = (" Each 3×3 layer adds k - 1 = 2 pixels to the field, not 3: the field of one 3×3 is 3, of two is 5."
-                if field == 9 else " Start from 1 pixel and add k - 1 = 2 for each of the three layers.")
-        return _report(False, f"The receptive field is not {field}.{hint}")
-    if stack != 27:
-        return _report(False, f"Three 3×3 convs with c channels in and out hold 3 × 9 c² weights; you have {stack} c².")
-    if big != 49:
-        return _report(False, f"One 7×7 conv with c channels in and out holds 49 c² weights; you have {big} c².")
-    return _report(True, "", "Correct: the same 7×7 view for 27 c² instead of 49 c² weights, with two extra "
-                             "non-linearities in between.")
+    X = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(6))
+    with torch.random.fork_rng(devices=[]):  # building the reference must not move the notebook's random numbers
+        reference = materialize(LeNetModern(), (1, 1, 28, 28))
+    calls, _, _ = _layer_calls(reference, X, "LeNetModern()(X)", lambda m: not list(m.children()))
+    ref_rows = [(type(m).__name__, tuple(out.shape)) for m, _, out in calls]
+    calls, _, why = _layer_calls(model, X, "MyLeNet()(X) for X of shape (2, 1, 28, 28)",
+                                 lambda m: not list(m.children()))
+    rows = [(type(m).__name__, tuple(out.shape) if isinstance(out, Tensor) else None) for m, _, out in calls]
+    why = why or _same_layers(rows, ref_rows)
+    if why:
+        return _report(False, why)
+    n, n_ref = sum(p.numel() for p in model.parameters()), sum(p.numel() for p in reference.parameters())
+    if n != n_ref:
+        return _report(False, f"MyLeNet() has the modern LeNet's shapes but {n:,} learnable numbers, "
+                              f"{'more' if n > n_ref else 'fewer'} than it: check the biases and the batch norms' "
+                              f"sizes and affine=True.")
+    losses, why = _train_on_own_batch(MyLeNet)
+    if why:
+        return _report(False, why)
+    quarters = [sum(losses[i:i + 10]) / 10 for i in range(0, 40, 10)]
+    if not all(b < a for a, b in zip(quarters, quarters[1:])) or quarters[-1] > losses[0] / 4:
+        return _report(False, f"On the check's batch of 100 images the loss went {losses[0]:.2f} → {losses[19]:.2f} → "
+                              f"{losses[-1]:.2f} in 40 steps of SGD; the modern LeNet's falls steadily to almost 0. "
+                              f"Does forward run every layer, and is nothing detached?")
+    return _report(True, "", f"Correct: the modern LeNet's layers and shapes, and on the check's batch of 100 images "
+                             f"its loss fell {losses[0]:.2f} → {losses[9]:.2f} → {losses[-1]:.3f} in 40 steps.")
 
+
+_LENET_PARTS = {"Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "BatchNorm1d"}
+_RESHAPERS = {"Conv2d", "MaxPool2d", "Flatten", "Linear"}  # the layers that change the shape; the others keep it
+_WRONG_PART = {"Sigmoid": "use ReLU instead of the sigmoid", "Tanh": "use ReLU instead of tanh",
+               "AvgPool2d": "use max pooling instead of average pooling",
+               "Softmax": "end with the last Linear layer: its raw scores go to the loss, which applies the softmax",
+               "LogSoftmax": "end with the last Linear layer: its raw scores go to the loss, which applies the softmax"}
+
+
+def _same_layers(rows: list[tuple[str, Optional[tuple]]], ref_rows: list[tuple[str, tuple]]) -> str:
+    """"" when the layers that ran (name, output shape) match the reference's, a BN and its ReLU in either order;
+    else a sentence that names the first difference without printing the reference."""
+    for kind, _ in rows:
+        if kind not in _LENET_PARTS:
+            article = "an" if kind[0] in "AEIOU" else "a"
+            return f"MyLeNet has {article} {kind} layer: {_WRONG_PART.get(kind, 'the modern LeNet has none')}."
+
+    def segments(rs: list) -> list:  # [(reshaping layer, sorted shape-keeping layers after it)]
+        out = []
+        for row in rs:
+            if row[0] in _RESHAPERS or not out:
+                out.append((row, []))
+            else:
+                out[-1][1].append(row)
+        return [(head, sorted(tail, key=str)) for head, tail in out]
+
+    mine, ref = segments(rows), segments(ref_rows)
+    for i, ((head, tail), (ref_head, ref_tail)) in enumerate(zip(mine, ref)):
+        if head != ref_head:
+            same = "the same" if head[1] == ref_head[1] else "another"
+            return (f"MyLeNet's layer {sum(len(t) + 1 for _, t in mine[:i]) + 1} ({head[0]}, output {head[1]} for 2 "
+                    f"images) does not match the modern LeNet, which has a {ref_head[0]} with {same} output shape "
+                    f"there: compare with LeNet's layer summary in section 2.")
+        if [k for k, _ in tail] != [k for k, _ in ref_tail]:
+            after = ", ".join(k for k, _ in tail) or "nothing"
+            return (f"After MyLeNet's {head[0]} with output {head[1]} come {after}; the modern LeNet has batch norm "
+                    f"and ReLU after every convolution and hidden Linear layer, nothing after the last Linear.")
+    if len(mine) != len(ref):
+        more = len(mine) > len(ref)
+        return (f"MyLeNet has {'more' if more else 'fewer'} layers that change the shape than the modern LeNet; its "
+                f"{'extra' if more else 'last'} one is {mine[len(ref) if more else -1][0][0]}: compare with LeNet's "
+                f"layer summary in section 2.")
+    return ""
+
+
+def _train_on_own_batch(MyLeNet: type) -> tuple[list[float], str]:
+    """The losses of 40 SGD steps of a fresh MyLeNet() on the check's batch of 100 images of 10 classes (class
+    templates plus noise, seeded), or ([], why not); the notebook's random numbers are left as they were."""
+    g = torch.Generator().manual_seed(6)
+    templates = torch.randn(10, 1, 28, 28, generator=g)        # one pattern per class
+    y = torch.arange(100) % 10                                 # (100,): 10 images of each class
+    X = templates[y] + torch.randn(100, 1, 28, 28, generator=g)  # (100, 1, 28, 28)
+    losses = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        try:
+            model = MyLeNet()
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+            model.train()
+            for _ in range(40):
+                loss = nn.functional.cross_entropy(model(X), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+        except Exception as error:  # the student's forward or parameters may fail in any way
+            first_line = (str(error).strip().splitlines() or [""])[0][:120].rstrip(".")
+            return [], f"Training MyLeNet() on the check's batch raised {type(error).__name__}: {first_line}."
+    if not all(np.isfinite(losses)):
+        return [], "Training MyLeNet() on the check's batch gave a NaN or infinite loss: is every layer's size right?"
+    return losses, ""
+
+
+# ---- 07 VGG ----
 
 @_exercise("07.2", """
 # Every output number (64 channels x 56 x 56 positions) is a sum over 64 input channels x 3 x 3 taps.
@@ -734,6 +992,94 @@ def check_max_vgg_blocks(answer: object) -> bool:
                "Try VGG(((1, 8),) * 5) on a (1, 1, 28, 28) input.")
     return _report(answer == 4, why or "Halve 28 and round down until the side would become 0; count the halvings.",
                    "Correct: 28 → 14 → 7 → 3 → 1. That is why the notes resize Fashion-MNIST to 224×224 for VGG-11.")
+
+
+@_exercise("07.4", """
+from cnnlib.models import VGG
+
+no_bn = VGG(((1, 16), (1, 32), (2, 64)), num_hiddens=256, dropout=0.5, batch_norm=False)  # vgg_small, no BatchNorm
+# vgg_small has a BatchNorm2d after each of its 4 convolutions: 16 + 32 + 64 + 64 = 176 channels, and each learns a
+# scale (gamma) and a shift (beta) per channel. Its running mean and variance are buffers, not parameters.
+prediction = (2 * (16 + 32 + 64 + 64), "higher")  # 352 parameters fewer; without batch norm the loss falls slower
+race_bn = {"with batch norm": measure(vgg_small()), "without": measure(no_bn)}
+""")
+def check_without_batchnorm(no_bn: object, prediction: object = None, race: object = None) -> bool:
+    """07.4: no_bn, the narrow VGG without batch normalisation; prediction = (parameters that disappear, "higher" or
+    "lower": the training loss without BN after the measured epochs); race = {"with batch norm": History, "without":
+    History} from training both the same way. The predicted direction must agree with the measurement."""
+    if prediction is None or isinstance(prediction, (tuple, list)) and all(p is None for p in prediction):
+        return _report(False, "prediction is still (None, None): predict first, (parameters that disappear, "
+                              "\"higher\" or \"lower\").")
+    if not isinstance(prediction, (tuple, list)) or len(prediction) != 2:
+        return _report(False, f"prediction must be a pair such as (100, \"lower\"), got {_quote(prediction)}.")
+    removed, why = _whole(prediction[0], "the number of parameters that disappear")
+    direction = prediction[1].strip().lower() if isinstance(prediction[1], str) else None
+    if not why and direction not in ("higher", "lower"):
+        why = (f"The second part of prediction must be \"higher\" or \"lower\" (the loss without batch norm), got "
+               f"{_quote(prediction[1])}.")
+    if why:
+        return _report(False, why)
+    with torch.random.fork_rng(devices=[]):  # building the reference must not move the notebook's random numbers
+        reference = materialize(vgg_small(), (1, 1, 28, 28))
+    norms = [m for m in reference.modules() if isinstance(m, nn.BatchNorm2d)]
+    want = sum(p.numel() for m in norms for p in m.parameters())
+    if removed != want:
+        hints = {2 * want: "The running mean and variance are buffers, not parameters: the optimizer never changes "
+                           "them.",
+                 want // 2: "Each batch norm learns two numbers per channel: a scale γ and a shift β.",
+                 0: "A batch norm has learnable parameters: a scale γ and a shift β per channel."}
+        return _report(False, hints.get(removed, f"{removed} is not the number of parameters that disappear: count "
+                                                 f"the channels of vgg_small's batch norms and what each learns."))
+    if not isinstance(no_bn, nn.Module):
+        return _report(False, f"no_bn must be your network (the narrow VGG without batch norm), got {_quote(no_bn)}.")
+    left = sum(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in no_bn.modules())
+    if left:
+        return _report(False, f"no_bn still has {left} batch normalisation layers; build the narrow VGG with "
+                              f"batch_norm=False (the blocks and head of vgg_small).")
+    if any(nn.parameter.is_lazy(p) for p in no_bn.parameters()):
+        return _report(False, "no_bn has not seen a batch yet: pass the network you measured (measure(no_bn) "
+                              "trains it).")
+    layers = [(type(m).__name__, m.weight.shape) for m in no_bn.modules()
+              if isinstance(m, (nn.Conv2d, nn.Linear))]
+    if layers != [(type(m).__name__, m.weight.shape) for m in reference.modules()
+                  if isinstance(m, (nn.Conv2d, nn.Linear))]:
+        return _report(False, "no_bn should be vgg_small with only the batch norms removed: the same blocks "
+                              "((1, 16), (1, 32), (2, 64)) and a head of 256 units.")
+    return _race_verdict(race, direction, removed)
+
+
+def _race_verdict(race: object, direction: str, removed: int) -> bool:
+    """07.4's measurement: two Histories of the same length whose losses agree with the predicted direction."""
+    from cnnlib.train import History  # here, so that importing the checks does not import torchvision
+
+    names = ("with batch norm", "without")
+    if race is None:
+        return _report(False, "race_bn is still None: measure both networks, {\"with batch norm\": "
+                              "measure(vgg_small()), \"without\": measure(no_bn)}.")
+    if not (isinstance(race, dict) and set(race) == set(names) and all(isinstance(h, History) for h in race.values())):
+        return _report(False, f"race_bn must be {{\"with batch norm\": History, \"without\": History}}, the two "
+                              f"Histories measure returns; got {_quote(race)}.")
+    with_bn, without = race["with batch norm"], race["without"]
+    if len(with_bn) < 2 or len(with_bn) != len(without):
+        return _report(False, "Train both networks for the same number of epochs, at least 2 (measure does).")
+    if not all(np.isfinite(with_bn.train_loss + without.train_loss)):
+        return _report(False, "A training loss in race_bn is NaN or infinite: measure both networks again.")
+    if with_bn.train_loss == without.train_loss:
+        return _report(False, "The two Histories are the same run: measure each network once.")
+    if not all(b < a for a, b in zip(with_bn.train_loss, with_bn.train_loss[1:])):
+        trajectory = ", ".join(f"{v:.2f}" for v in with_bn.train_loss)
+        return _report(False, f"With batch norm the loss did not fall from epoch to epoch ({trajectory}): pass what "
+                              f"measure(vgg_small()) returns.")
+    b, w = with_bn.train_loss[-1], without.train_loss[-1]
+    measured = "higher" if w > b else "lower"
+    if direction != measured:
+        return _report(False, f"Your measurement says the loss without batch norm ended {measured} ({w:.2f} against "
+                              f"{b:.2f} with it), you predicted {direction}. Why? Change the prediction once you can "
+                              f"say.")
+    effect = "trained faster" if measured == "higher" else "did not help here"
+    return _report(True, "", f"Correct: {removed} parameters fewer, and after {len(without)} epochs the loss was "
+                             f"{w:.2f} without batch norm against {b:.2f} with it: with the same learning rate, "
+                             f"batch norm {effect}.")
 
 
 # ---- 08 ResNet ----
@@ -813,22 +1159,55 @@ def check_resnet18_depth(answer: object) -> bool:
                    "Correct: 1 + 8 × 2 + 1 = 18 layers with weights on the main path; hence the name.")
 
 
-# ---- 09 CIFAR-10 MLP baseline ----
+@_exercise("08.4", """
+import torch
 
-@_exercise("09.1", """
-# Linear(3072, 100): 3072 x 100 weights + 100 biases; Linear(100, 10): 100 x 10 weights + 10 biases.
-answer = (3 * 32 * 32 * 100 + 100) + (100 * 10 + 10)  # 307,300 + 1,010 = 308,310
-# check: count_parameters(mlp_baseline())
+from cnnlib.ops import corr2d_multi_in_out
+
+def grouped_conv2d(X, K, groups):
+    \"\"\"X (C, H, W), K (Co, C / groups, kh, kw) -> (Co, out_h, out_w): output group g sees input group g only.\"\"\"
+    c_in, c_out = X.shape[0] // groups, K.shape[0] // groups  # channels per group, in and out
+    Ys = [corr2d_multi_in_out(X[g * c_in:(g + 1) * c_in], K[g * c_out:(g + 1) * c_out])  # (c_out, out_h, out_w)
+          for g in range(groups)]
+    return torch.cat(Ys, dim=0)  # (Co, out_h, out_w)
 """)
-def check_mlp_parameters(answer: object) -> bool:
-    """09.1: the number of learnable parameters of the notes' MLP, Linear(3072, 100) -> ReLU -> Linear(100, 10)."""
-    answer, why = _whole(answer)
-    hints = {3072 * 100 + 100 * 10: "That counts the weights; each Linear layer also has one bias per output.",
-             307_300: "That is the first layer only; add Linear(100, 10) too."}
-    return _report(answer == 308_310, why or hints.get(answer, "Add up (inputs × outputs + outputs) for both Linear "
-                                                               "layers."),
-                   "Correct: 308,310, and 99.7% of them are in the first layer, one weight per pixel and unit.")
+def check_grouped_conv2d(grouped_conv2d: Callable) -> bool:
+    """08.4: grouped_conv2d(X, K, groups) with X (C, H, W) and K (Co, C/groups, kh, kw) equals
+    F.conv2d(X[None], K, groups=groups)[0], for several shapes and group counts."""
+    why = _not_a_function(grouped_conv2d, "grouped_conv2d")
+    if why:
+        return _report(False, why)
+    gen = torch.Generator().manual_seed(8)
+    for C, Co, (H, W), (kh, kw), groups in ((4, 6, (5, 5), (3, 3), 2), (6, 6, (4, 5), (2, 3), 3),
+                                            (4, 4, (5, 4), (3, 3), 4), (3, 6, (4, 4), (1, 1), 3),
+                                            (2, 4, (4, 4), (3, 2), 1)):
+        X, K = torch.randn(C, H, W, generator=gen), torch.randn(Co, C // groups, kh, kw, generator=gen)
+        want = nn.functional.conv2d(X[None].double(), K.double(), groups=groups)[0]  # (Co, out_h, out_w)
+        call = f"grouped_conv2d(X, K, {groups}) for X {tuple(X.shape)}, K {tuple(K.shape)}"
+        got, why = _call(grouped_conv2d, call, X.clone(), K.clone(), groups)
+        if not why and isinstance(got, Tensor) and groups > 1 and got.ndim == 3 and got.shape[0] in (Co // groups,
+                                                                                                     Co * groups):
+            why = (f"{call} has {got.shape[0]} output channels instead of {Co}: "
+                   + ("you computed one group only; compute every group and join them with torch.cat."
+                      if got.shape[0] == Co // groups else
+                      "each group uses only its own rows of K, K[g·Co/groups:(g+1)·Co/groups]."))
+        if not why:
+            got, why = _tensor(got, f"The result of {call}", tuple(want.shape), "torch.cat([...], dim=0)")
+        if why:
+            return _report(False, why)
+        if not torch.allclose(got, want, atol=1e-4):
+            step = C // groups
+            mixed = nn.functional.conv2d(torch.cat([X[g::groups] for g in range(groups)])[None].double(), K.double(),
+                                         groups=groups)[0]
+            hint = (f"group g takes the consecutive input channels X[g·{step}:(g+1)·{step}], not the interleaved "
+                    f"X[g::{groups}]" if torch.allclose(got, mixed, atol=1e-4) else
+                    "output group g (rows g·Co/groups … of K) is computed from input group g only")
+            return _report(False, f"Right shape, wrong values for {call}: {hint}.")
+    return _report(True, "", "Correct: with g groups each output channel reads only C/g input channels, so the layer "
+                             "has g times fewer weights and multiply-adds; ResNeXt's 1×1 convolutions mix the groups.")
 
+
+# ---- 09 CIFAR-10 MLP baseline ----
 
 @_exercise("09.2", """
 import torch
@@ -899,3 +1278,139 @@ def check_shift_right(shift_right: Callable) -> bool:
             return _report(False, f"For k = {k}, column j of the result should be column j - {k} of X "
                                   "(zeros where j < k).")
     return _report(True, "", "Correct: a 1-pixel shift moves every input of the MLP to a different weight.")
+
+
+@_exercise("09.4", """
+import torch
+from torch import nn
+
+set_seed(0)
+book_cnn = nn.Sequential(
+    nn.Conv2d(3, 16, kernel_size=3, padding=1), nn.Tanh(), nn.MaxPool2d(2),  # (N, 16, 16, 16)
+    nn.Conv2d(16, 8, kernel_size=3, padding=1), nn.Tanh(), nn.MaxPool2d(2),  # (N, 8, 8, 8)
+    nn.Flatten(),                                                            # (N, 512)
+    nn.Linear(8 * 8 * 8, 32), nn.Tanh(),                                     # (N, 32)
+    nn.Linear(32, 10))                                                       # (N, 10): one score per class
+few = TensorLoader(data.train.X[:4000], data.train.y[:4000], batch_size=64, shuffle=True)  # a few thousand images
+opt_book = torch.optim.SGD(book_cnn.parameters(), lr=1e-2, momentum=0.9)
+history_book = fit(book_cnn, few, data.val, epochs=2, optimizer=opt_book)
+""")
+def check_book_cnn(book_cnn: object, history: object = None, val_loader: object = None) -> bool:
+    """09.4: book_cnn, the CNN of "Learning with Convolutions" (Stevens et al., ch. 8) for 10 classes, trained by fit;
+    history, the History fit returned (2 epochs or more, validated on val_loader); val_loader, data.val.
+
+    The layers are checked by what they compute (an nn.Sequential, or a class like the book's with functional tanh
+    and pooling), the parameter count against the one computed from the book's layer sizes (never printed), and the
+    history against the network: evaluating book_cnn on val_loader must give the history's last validation loss and
+    accuracy, so an untrained network, or a history of another network, is refused."""
+    if book_cnn is None:
+        return _report(False, _STILL_NONE.format(name="book_cnn"))
+    if not isinstance(book_cnn, nn.Module):
+        return _report(False, f"book_cnn must be your network (an nn.Module such as nn.Sequential(...)), got "
+                              f"{_quote(book_cnn)}.")
+    if any(nn.parameter.is_lazy(p) for p in book_cnn.parameters()):
+        return _report(False, "book_cnn has lazy layers that never saw a batch: train it (fit materialises them).")
+    n, want = sum(p.numel() for p in book_cnn.parameters()), _book_cnn_size(10)
+    if n != want:
+        return _report(False, f"book_cnn has {n:,} learnable numbers, {'more' if n > want else 'fewer'} than the "
+                              f"book's network for 10 classes: check the channels (3 → 16 → 8), the 3×3 kernels and "
+                              f"the Linear layers (8·8·8 → 32 → 10).")
+    why = _book_cnn_computes(book_cnn)
+    if why:
+        return _report(False, why)
+    return _book_cnn_history(book_cnn, history, val_loader)
+
+
+def _book_cnn_size(num_classes: int) -> int:
+    """The book's CNN's parameter count, from its layer sizes: conv 3->16, conv 16->8 (3x3), Linear 512->32->classes."""
+    def conv(c_i: int, c_o: int, k: int) -> int:
+        return c_o * c_i * k * k + c_o
+
+    def linear(n_i: int, n_o: int) -> int:
+        return n_o * n_i + n_o
+
+    return conv(3, 16, 3) + conv(16, 8, 3) + linear(8 * 8 * 8, 32) + linear(32, num_classes)
+
+
+def _book_cnn_computes(net: nn.Module) -> str:
+    """"" when net computes conv -> tanh -> max-pool -> conv -> tanh -> max-pool -> flatten -> Linear -> tanh ->
+    Linear on a batch of CIFAR-sized images, else the sentence why not. The convolutions and Linear layers must be
+    nn.Conv2d and nn.Linear modules (their inputs and outputs are checked); tanh and pooling may be either."""
+    X = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(9)).to(model_device(net))
+    calls, out, why = _layer_calls(net, X, "book_cnn(X) for X of shape (2, 3, 32, 32)",
+                                   lambda m: isinstance(m, (nn.Conv2d, nn.Linear)))
+    if why:
+        return why
+    kinds = [type(m).__name__ for m, _, _ in calls]
+    if kinds != ["Conv2d", "Conv2d", "Linear", "Linear"]:
+        return f"book_cnn should run two convolutions, then two Linear layers; it runs {', '.join(kinds) or 'none'}."
+    (conv1, _, c1), (conv2, x2, c2), (_, x3, l1), (_, x4, l2) = calls
+    if conv1.kernel_size != (3, 3) or tuple(c1.shape) != (2, 16, 32, 32):
+        return ("The first convolution should be 3 → 16 channels, 3×3 with padding 1 (which keeps 32×32); it gives "
+                f"{tuple(c1.shape)} for 2 images.")
+    steps = ((x2, c1, False, "The second convolution"), (x3, c2, True, "The first Linear layer"))
+    for seen, before, flat, who in steps:
+        pooled = nn.functional.max_pool2d(torch.tanh(before), 2)
+        want = pooled.flatten(1) if flat else pooled
+        if tuple(seen.shape) != tuple(want.shape):
+            return (f"{who} gets {tuple(seen.shape)} for 2 images; between the layers come tanh and a 2×2 max pooling "
+                    f"that halves the size{', then flatten' if flat else ''}.")
+        if torch.allclose(seen, want, atol=1e-5):
+            if not flat and (conv2.kernel_size != (3, 3) or tuple(c2.shape) != (2, 8, 16, 16)):
+                return ("The second convolution should be 16 → 8 channels, 3×3 with padding 1 (which keeps "
+                        f"16×16); it gives {tuple(c2.shape)} for 2 images.")
+            continue
+        relu = nn.functional.max_pool2d(torch.relu(before), 2).reshape(seen.shape)
+        avg = nn.functional.avg_pool2d(torch.tanh(before), 2).reshape(seen.shape)
+        hint = ("tanh, as in the book, not ReLU" if torch.allclose(seen, relu, atol=1e-5) else
+                "max pooling, not average pooling" if torch.allclose(seen, avg, atol=1e-5) else
+                "tanh, then a 2×2 max pooling")
+        return f"{who} should see max_pool2d(tanh(the previous layer's output), 2): use {hint}."
+    if not torch.allclose(x4, torch.tanh(l1), atol=1e-5):
+        return "The last Linear layer should see tanh of the first Linear layer's output (32 numbers per image)."
+    if not (isinstance(out, Tensor) and out.shape == l2.shape and torch.allclose(out, l2, atol=1e-5)):
+        return ("book_cnn's output should be the last Linear layer's 10 scores, nothing after it: the loss applies "
+                "the softmax itself.")
+    return ""
+
+
+def _book_cnn_history(net: nn.Module, history: object, val_loader: object) -> bool:
+    """09.4's training: a History of 2+ epochs whose loss fell, above chance, and measured on this very network."""
+    from cnnlib.train import History, evaluate  # here, so that importing the checks does not import torchvision
+
+    if history is None:
+        return _report(False, "history_book is still None: train book_cnn with fit and pass the History it returns.")
+    if not isinstance(history, History):
+        return _report(False, f"Pass the History that fit returns, got {_quote(history)}.")
+    losses = history.train_loss
+    if len(history) < 2:
+        return _report(False, f"history_book holds {len(history)} epoch(s): train for 2, so that the check can see the "
+                              f"loss fall from epoch to epoch.")
+    if not all(np.isfinite(losses)) or not all(b < a for a, b in zip(losses, losses[1:])):
+        trajectory = ", ".join(f"{v:.3f}" for v in losses)
+        return _report(False, f"The training loss did not fall from epoch to epoch ({trajectory}): SGD with "
+                              f"lr=1e-2 and momentum=0.9 does it.")
+    acc, loss = history.val_acc[-1], history.val_loss[-1]
+    if not (np.isfinite(acc) and np.isfinite(loss)):
+        return _report(False, "history_book has no validation accuracy: pass data.val to fit, as in "
+                              "fit(book_cnn, few, data.val, ...).")
+    if acc < 0.2:
+        return _report(False, f"After {len(history)} epochs the validation accuracy is {acc:.2f}, hardly above chance "
+                              f"(0.10 for 10 classes): train on more images, or check the learning rate.")
+    if val_loader is None:
+        return _report(False, "Pass data.val too, check_book_cnn(book_cnn, history_book, data.val), so that the check "
+                              "can match the history to the network.")
+    try:
+        now_loss, now_acc = evaluate(net, val_loader)
+    except Exception as error:  # a loader that is not one, or one the network cannot take
+        first_line = (str(error).strip().splitlines() or [""])[0][:120].rstrip(".")
+        return _report(False, f"evaluate(book_cnn, data.val) raised {type(error).__name__}: {first_line}.")
+    if abs(now_acc - acc) > 2e-3 or abs(now_loss - loss) > 1e-3 * max(1.0, loss):
+        return _report(False, f"book_cnn scores {now_acc:.3f} on data.val, but history_book's last epoch says "
+                              f"{acc:.3f}: pass the network you trained, the History of that training and the loader "
+                              f"it was validated on.")
+    mlp = (3 * 32 * 32 * 100 + 100) + (100 * 10 + 10)  # the parameters of section 3's MLP
+    ratio = mlp / _book_cnn_size(10)
+    return _report(True, "", f"Correct: the loss fell {losses[0]:.2f} → {losses[-1]:.2f} and book_cnn gets {acc:.0%} "
+                             f"of the validation images right (chance: 10%), with {ratio:.0f} times fewer parameters "
+                             f"than the MLP.")

@@ -19,7 +19,7 @@ from cnnlib import _check
 from cnnlib.utils import eval_no_grad, model_device
 
 __all__ = [
-    "capture_activations", "feature_maps", "first_conv_weight",
+    "capture_activations", "layer_titles", "feature_maps", "first_conv_weight",
     "predict", "predict_mirrored", "accuracy", "confusion_matrix", "most_confident_mistakes", "Mistakes",
     "receptive_field", "conv_stack", "BlockCost", "block_costs", "cost_table", "gradient_norms",
     "shift_images", "shifted_accuracy",
@@ -127,6 +127,21 @@ def _layers_arg(model: object, X: object, layers: object) -> dict[str, nn.Module
         raise ValueError(f"no layer called {_check.short(unknown[0])} in {type(model).__name__}; "
                          f"try one of {_feature_layers(model, (1, *X.shape[1:]))}")
     return {n: named[n] for n in layers}
+
+
+def layer_titles(model: nn.Module, names: Iterable[str]) -> dict[str, str]:
+    """Names a person reads for the layers capture_activations returns, numbered per kind in the order they run:
+    {'net.0': 'conv 1', 'net.2': 'ReLU 1', 'net.b2.0': 'residual block 1', ...}."""
+    modules, counts, titles = dict(_check.model(model).named_modules()), {}, {}
+    for name in names:
+        if name not in modules:
+            raise ValueError(f"no layer called {_check.short(name)} in {type(model).__name__}")
+        layer = modules[name]
+        kind = ("conv" if isinstance(layer, nn.Conv2d) else "residual block" if _is_block(layer)
+                else type(layer).__name__)
+        counts[kind] = counts.get(kind, 0) + 1
+        titles[name] = f"{kind} {counts[kind]}"
+    return titles
 
 
 def feature_maps(activations: dict[str, torch.Tensor], index: int, layer: str) -> torch.Tensor:

@@ -20,7 +20,7 @@ from cnnlib.utils import eval_no_grad, model_device
 __all__ = [
     "Classifier", "init_cnn", "materialize", "layer_summary", "count_parameters",
     "LeNet", "LeNetModern", "vgg_block", "VGG", "vgg_small",
-    "Residual", "PlainBlock", "ResNet", "ResNet18", "resnet_small", "mlp_baseline", "cifar_cnn",
+    "Residual", "PlainBlock", "ResNeXtBlock", "ResNet", "ResNet18", "resnet_small", "mlp_baseline", "cifar_cnn",
 ]
 
 # torch < 2.1 warns once per lazy layer that lazy modules are new; the series relies on them (d2l does too).
@@ -286,6 +286,51 @@ class PlainBlock(Residual):
         """(N, C, H, W) -> (N, num_channels, H/strides, W/strides)."""
         Y = F.relu(self.bn1(self.conv1(X)))
         return F.relu(self.bn2(self.conv2(Y)))
+
+
+class ResNeXtBlock(nn.Module):
+    """The ResNeXt block (d2l 8.6.5): 1x1 conv to bot_channels = num_channels * bot_mul, a grouped 3x3 conv, 1x1 conv
+    back, and the shortcut. As in d2l, `groups` is the number of channels per group of the 3x3 conv (it has
+    bot_channels // groups groups; each output channel sees only its group's channels)."""
+
+    def __init__(self, num_channels: int, groups: int, bot_mul: float, use_1x1conv: bool = False,
+                 strides: int = 1) -> None:
+        super().__init__()
+        bot_channels = _resnext_args(num_channels, groups, bot_mul, use_1x1conv, strides)
+        self.conv1 = nn.LazyConv2d(bot_channels, kernel_size=1, stride=1)
+        self.conv2 = nn.LazyConv2d(bot_channels, kernel_size=3, stride=strides, padding=1,
+                                   groups=bot_channels // groups)
+        self.conv3 = nn.LazyConv2d(num_channels, kernel_size=1, stride=1)
+        self.bn1, self.bn2, self.bn3 = nn.LazyBatchNorm2d(), nn.LazyBatchNorm2d(), nn.LazyBatchNorm2d()
+        if use_1x1conv:
+            self.conv4 = nn.LazyConv2d(num_channels, kernel_size=1, stride=strides)
+            self.bn4 = nn.LazyBatchNorm2d()
+        else:
+            self.conv4 = None
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) -> (N, num_channels, H/strides, W/strides)."""
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = F.relu(self.bn2(self.conv2(Y)))
+        Y = self.bn3(self.conv3(Y))
+        if self.conv4:
+            X = self.bn4(self.conv4(X))
+        return F.relu(Y + X)
+
+
+def _resnext_args(num_channels: object, groups: object, bot_mul: object, use_1x1conv: object,
+                  strides: object) -> int:
+    """Checks of ResNeXtBlock's arguments; returns bot_channels."""
+    num_channels, groups = _width(num_channels, "num_channels"), _width(groups, "groups")
+    bot_channels = int(round(num_channels * _check.number(bot_mul, "bot_mul", positive=True, maximum=64,
+                                                          example="1")))
+    _check.flag(use_1x1conv, "use_1x1conv")
+    if _check.whole(strides, "strides", 1, 64) > 1 and not use_1x1conv:
+        raise ValueError(f"strides={strides} shrinks Y but not the shortcut X; pass use_1x1conv=True")
+    if bot_channels < groups or bot_channels % groups:
+        raise ValueError(f"groups={groups} channels per group must divide the {bot_channels} middle channels "
+                         f"(num_channels * bot_mul); try groups=16 with num_channels=32, bot_mul=1")
+    return bot_channels
 
 
 def _residual_args(num_channels: object, use_1x1conv: object, strides: object,

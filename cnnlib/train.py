@@ -90,13 +90,14 @@ class History:
 def fit(model: nn.Module, train_loader: Iterable, val_loader: Optional[Iterable] = None, *, epochs: int,
         optimizer: torch.optim.Optimizer, scheduler=None, loss_fn: Optional[Callable] = None,
         device: Optional[Union[str, torch.device]] = None, checkpoint: Optional[PathLike] = None,
-        progress: bool = True, writer=None) -> History:
+        progress: bool = True, writer=None, log_every: Optional[int] = None) -> History:
     """Train `model` for `epochs` epochs and return its History (loss and accuracy of every epoch).
 
-    With `checkpoint`, it saves after every epoch and resumes after the last saved one; `writer` logs to TensorBoard.
+    With `checkpoint`, it saves after every epoch and resumes after the last saved one; `writer` logs to TensorBoard;
+    `log_every=100` prints the batch loss every 100 batches, as the lecture's loop does.
     """
     run = _Run(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_fn, device, checkpoint,
-               progress, writer)                   # checks everything first, resumes from the checkpoint
+               progress, writer, log_every)        # checks everything first, resumes from the checkpoint
     for epoch in run.epochs():
         model.train()
         for X, y in run.batches(train_loader):     # X (B, C, H, W) and y (B,), on the model's device
@@ -156,8 +157,10 @@ class _Run:
     """What fit does around the loop: checks, resume, progress, divergence, history, logging and checkpoints."""
 
     def __init__(self, model, train_loader, val_loader, epochs, optimizer, scheduler, loss_fn, device, checkpoint,
-                 progress, writer) -> None:
+                 progress, writer, log_every) -> None:
         _fit_args(model, train_loader, val_loader, epochs, optimizer, scheduler, loss_fn, checkpoint, progress, writer)
+        self.log_every = None if log_every is None else _check.whole(log_every, "log_every", 1)
+        self.size = getattr(train_loader, "dataset_size", None) or len(getattr(train_loader, "dataset", ()))
         self.model, self.optimizer, self.scheduler, self.writer = model, optimizer, scheduler, writer
         self.total, self.progress = int(epochs), progress
         self.device = _check.device(device) or default_device()
@@ -198,6 +201,8 @@ class _Run:
         self.loss_sum += value * len(y)
         self.correct += (y_hat.argmax(dim=1) == y).sum().item()
         self.n += len(y)
+        if self.log_every and (self.batch - 1) % self.log_every == 0:  # the lecture's line: batches 0, 100, 200, ...
+            print(f"loss: {value:>7f}  [{self.n:>5d}/{self.size or '?':>5}]")
 
     def _diverged(self, value: float) -> str:
         where = f"the loss became {value} in epoch {self.epoch + 1}, batch {self.batch}"

@@ -11,7 +11,6 @@ from typing import Optional, Union
 
 import numpy as np
 import torch
-from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -21,6 +20,8 @@ from cnnlib.ops import corr2d
 
 # Lines and bars that tell models apart differ in marker or hatch too, not only in colour (colour-blind readers).
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+# Okabe and Ito's palette, told apart with every common colour-vision deficiency (no red/green pairs).
+_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
 _HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "--", "++")
 _MAX_WRITTEN = 16  # matrices whose every number is written into its cell: at most 16x16, or the digits overlap
 
@@ -232,9 +233,9 @@ def plot_windows(view: dict, max_tiles: int = 8) -> Figure:
     ax_in.tick_params(which="minor", length=0)
     ax_in.add_patch(Rectangle((pw - 0.5, ph - 0.5), W, H, fill=False, edgecolor="black", lw=2,
                               label=f"input X ({H}×{W})"))
-    styles = [((0, 0), "-", "tab:red", "window of Y[0, 0]"),
-              ((0, 1), "--", "tab:orange", f"window of Y[0, 1]: {sw} to the right"),
-              ((1, 0), ":", "tab:purple", f"window of Y[1, 0]: {sh} down")]
+    styles = [((0, 0), "-", _COLOURS[5], "window of Y[0, 0]"),
+              ((0, 1), "--", _COLOURS[0], f"window of Y[0, 1]: {sw} to the right"),
+              ((1, 0), ":", _COLOURS[3], f"window of Y[1, 0]: {sh} down")]
     for (i, j), ls, color, label in styles:
         if i < out_h and j < out_w:
             r, c = windows[i * out_w + j]
@@ -352,22 +353,21 @@ def plot_channels(X: torch.Tensor, K: torch.Tensor, Y: torch.Tensor, names: Sequ
     axes = fig.subplots(1 + c_o, c_i + 2, squeeze=False, gridspec_kw={"width_ratios": [1] * (c_i + 1) + [1.25]})
     axes[0, 0].imshow(X.permute(1, 2, 0).clamp(0, 1).numpy())  # (H, W, 3) for imshow
     axes[0, 0].set_title(f"input X (RGB photo)\nshape {tuple(X.shape)}", fontsize=9)
-    for c in range(c_i):
-        colour = _CHANNEL_NAMES[c]
-        cmap = LinearSegmentedColormap.from_list(f"black-{colour}", ["black", colour])  # 0 black, 1 full colour
-        axes[0, c + 1].imshow(X[c].numpy(), cmap=cmap, vmin=0, vmax=1)
-        axes[0, c + 1].set_title(f"input channel X[{c}] ({colour})", fontsize=9)  # named: not colour alone
+    for c in range(c_i):  # grey and named: a red or green tint would hide the difference from colour-blind eyes
+        axes[0, c + 1].imshow(X[c].numpy(), cmap="gray", vmin=0, vmax=1)
+        axes[0, c + 1].set_title(f"input channel X[{c}]: {_CHANNEL_NAMES[c]}\n(bright = much {_CHANNEL_NAMES[c]})",
+                                 fontsize=9)
     axes[0, -1].axis("off")
     axes[0, -1].text(0.5, 0.5, "each output channel o:\n" + r"$Y[o] = \sum_c X[c] \star K[o, c]$",
                      ha="center", va="center", fontsize=10, transform=axes[0, -1].transAxes)
+    lim = K.abs().max().item() or 1.0  # one colour scale for every kernel slice, so weights compare across rows
     for o in range(c_o):
         row = axes[1 + o]
         row[0].axis("off")
         row[0].text(0.5, 0.5, f"output channel {o}:\n{names[o]}", ha="center", va="center", fontsize=10,
                     transform=row[0].transAxes)
-        lim = K[o].abs().max().item() or 1.0
         for c in range(c_i):
-            row[c + 1].imshow(K[o, c].numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
+            im_k = row[c + 1].imshow(K[o, c].numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
             for i, values in enumerate(K[o, c].tolist()):
                 for j, v in enumerate(values):
                     row[c + 1].text(j, i, f"{v + 0.0:.2g}", ha="center", va="center", fontsize=8,
@@ -381,6 +381,8 @@ def plot_channels(X: torch.Tensor, K: torch.Tensor, Y: torch.Tensor, names: Sequ
             im = row[-1].imshow(y.numpy(), cmap="gray")
         row[-1].set_title(f"output Y[{o}], shape {tuple(y.shape)}", fontsize=9)
         fig.colorbar(im, ax=row[-1], fraction=0.046, pad=0.04)
+    fig.colorbar(im_k, ax=list(axes[1:, 1:c_i + 1].flat), location="bottom", shrink=0.5, aspect=40,
+                 label="kernel weight (one scale for every slice: blue negative, white 0, red positive)")
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -432,7 +434,7 @@ def plot_pooling(X: torch.Tensor, Y: torch.Tensor, pool_size: int, stride: int, 
                  mode: str = "max") -> Figure:
     """Grey input X (H, W) in [0, 1] beside its pooled output Y (out_h, out_w), both at the input's pixel scale.
 
-    The first pooling windows are outlined on the input: red solid, then orange dashed and yellow dotted one stride
+    The first pooling windows are outlined on the input: solid, then dashed and dotted one stride
     further (line styles too, so the order is clear without colour).
     """
     X, Y, pool_size, stride, padding = _pooling_plot_args(X, Y, pool_size, stride, padding, mode)
@@ -443,14 +445,14 @@ def plot_pooling(X: torch.Tensor, Y: torch.Tensor, pool_size: int, stride: int, 
     ax_in.imshow(X, cmap="gray", vmin=0, vmax=1)
     if padding:
         ax_in.add_patch(Rectangle((-0.5 - padding, -0.5 - padding), W + 2 * padding, H + 2 * padding,
-                                  fill=False, ls="--", lw=1.5, color="tab:blue"))
+                                  fill=False, ls="--", lw=1.5, color=_COLOURS[4]))
     starts = [(0, 0)] + [(0, 1)] * (out_w > 1) + [(1, 0)] * (out_h > 1)  # output pixels whose windows we draw
-    for (i, j), colour, ls in zip(starts, ("red", "orange", "yellow"), ("-", "--", ":")):
+    for (i, j), colour, ls in zip(starts, (_COLOURS[5], _COLOURS[1], _COLOURS[7]), ("-", "--", ":")):
         ax_in.add_patch(Rectangle((j * stride - padding - 0.5, i * stride - padding - 0.5), pool_size, pool_size,
                                   fill=False, lw=2, color=colour, ls=ls))
-    ax_in.set_title(f"input X: {H}×{W}" + (f" (+ padding {padding}, dashed blue)" if padding else "")
-                    + f"\nred solid: the first {pool_size}×{pool_size} window; orange dashed, yellow dotted: "
-                      f"the next ones", fontsize=9)
+    ax_in.set_title(f"input X: {H}×{W}" + (f" (+ padding {padding}, dashed light blue)" if padding else "")
+                    + f"\nsolid: the first {pool_size}×{pool_size} window; dashed, dotted: the next ones",
+                    fontsize=9)
     ax_out.imshow(Y, cmap="gray", vmin=0, vmax=1)
     ax_out.set_title(f"output: {mode} pooling {pool_size}×{pool_size}, stride {stride}, padding {padding}\n"
                      f"{out_h}×{out_w}, drawn at the input's pixel scale", fontsize=9)
@@ -480,7 +482,9 @@ def plot_shift_tolerance(changes: dict, maps: dict) -> Figure:
     values, arrays = _shift_tolerance_args(changes, maps)
     fig = Figure(figsize=(4.5 + 3.2 * len(maps), 3.6), layout="constrained")
     axes = fig.subplots(1, 1 + len(maps), gridspec_kw={"width_ratios": [1.5] + [1] * len(maps)})
-    bars = axes[0].bar(list(changes), values, color=["tab:red"] + ["tab:blue"] * (len(values) - 1))
+    names = list(changes)  # the first bar is the unpooled feature; average pooling gets orange with hatching
+    bars = axes[0].bar(names, values, color=["0.6"] + [_COLOURS[1] if "avg" in n else _COLOURS[0] for n in names[1:]],
+                       hatch=[""] + ["//" if "avg" in n else "" for n in names[1:]], edgecolor="black", linewidth=0.5)
     axes[0].bar_label(bars, fmt="%.2f")
     axes[0].set_ylim(0, 1.15 * max(max(values), 1e-12))
     axes[0].set_ylabel("relative change ‖F(shifted) − F‖ / ‖F‖")
@@ -550,11 +554,11 @@ def plot_histories(histories: dict, title: str = "Training curves") -> Figure:
     runs = _histories_args(histories, title)
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2)
-    for (name, h), marker in zip(runs.items(), _MARKERS):
+    for (name, h), marker, colour in zip(runs.items(), _MARKERS, _COLOURS):
         epochs = [e + 1 for e in h["epoch"]]
-        ax_loss.plot(epochs, h["train_loss"], marker=marker, label=name)
+        ax_loss.plot(epochs, h["train_loss"], marker=marker, color=colour, label=name)
         acc = h["val_acc"] if not all(_is_nan(v) for v in h["val_acc"]) else h["train_acc"]
-        ax_acc.plot(epochs, acc, marker=marker, label=name)
+        ax_acc.plot(epochs, acc, marker=marker, color=colour, label=name)
     for ax, label in ((ax_loss, "training loss (cross-entropy)"), (ax_acc, "validation accuracy")):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
@@ -670,13 +674,21 @@ def _confusion_plot_args(cm: object, classes: object, title: object) -> torch.Te
 
 
 def _plot_feature_maps(image: torch.Tensor, maps: torch.Tensor, layer: str, mean: Optional[tuple] = None,
-                       std: Optional[tuple] = None, image_title: str = "input image", max_maps: int = 64,
+                       std: Optional[tuple] = None, image_title: str = "input image", max_maps: int = 16,
                        max_cols: int = 8) -> Figure:
-    """The input image, then every channel of one layer's output `maps` (C, H, W) on one shared colour scale."""
-    maps = maps.detach().cpu().float()[:max_maps]
-    C = len(maps)
+    """The input image, then the most active channels of one layer's output `maps` (C, H, W) on one colour scale.
+
+    With more than max_maps channels, the max_maps with the largest mean |activation| are shown, strongest first:
+    a grid of 96 small maps is too many to read, and the weak ones are mostly blank.
+    """
+    maps = maps.detach().cpu().float()
+    total = len(maps)
+    order = (maps.abs().mean(dim=(1, 2)).argsort(descending=True, stable=True)[:max_maps] if total > max_maps
+             else torch.arange(total))
+    C = len(order)
     rows, cols = _grid(C, max_cols)
-    lo, hi = maps.min().item(), maps.max().item()
+    shown = maps[order]
+    lo, hi = shown.min().item(), shown.max().item()
     signed = lo < 0 < hi
     vmax = max(abs(lo), abs(hi), 1e-12)
     cmap, vmin, vmax = ("RdBu_r", -vmax, vmax) if signed else ("viridis", min(lo, 0.0), max(hi, 1e-12))
@@ -688,13 +700,14 @@ def _plot_feature_maps(image: torch.Tensor, maps: torch.Tensor, layer: str, mean
     ax.axis("off")
     axes = right.subplots(rows, cols, squeeze=False)
     im = None
-    for c, a in enumerate(axes.flat):
+    for k, a in enumerate(axes.flat):
         a.axis("off")
-        if c < C:
-            im = a.imshow(maps[c].numpy(), cmap=cmap, vmin=vmin, vmax=vmax)
-            a.set_title(f"channel {c}", fontsize=7)
-    right.colorbar(im, ax=axes, shrink=0.8, label="activation")
-    right.suptitle(f"output of layer {layer}: {C} channels of {maps.shape[1]}x{maps.shape[2]}", fontsize=10)
+        if k < C:
+            im = a.imshow(shown[k].numpy(), cmap=cmap, vmin=vmin, vmax=vmax)
+            a.set_title(f"channel {int(order[k])}", fontsize=7)
+    right.colorbar(im, ax=axes, shrink=0.8, label="activation (one scale for all maps)")
+    which = f"all {total} channels" if C == total else f"the {C} most active of {total} channels"
+    right.suptitle(f"{layer}: {which}, each {maps.shape[1]}x{maps.shape[2]}", fontsize=10)
     return fig
 
 
@@ -743,7 +756,7 @@ def plot_grad_norms(norms: dict, title: str = "Gradient norm per layer (one batc
     width = 0.8 / k
     for i, ((name, rows), hatch) in enumerate(zip(norms.items(), _HATCHES)):
         xs = [j + (i - (k - 1) / 2) * width for j in range(len(rows))]
-        ax.bar(xs, [v for _, v in rows], width=width, label=name, hatch=hatch, edgecolor="white")
+        ax.bar(xs, [v for _, v in rows], width=width, label=name, hatch=hatch, color=_COLOURS[i], edgecolor="white")
     names = [[n for n, _ in rows] for rows in norms.values()]
     if names and all(n == names[0] for n in names):  # same layers: label them
         ax.set_xticks(range(len(names[0])), names[0], rotation=90, fontsize=7)
@@ -778,8 +791,8 @@ def plot_shift_accuracy(shifts: Sequence[int], accuracies: dict,
     shifts = _shift_accuracy_args(shifts, accuracies, title)
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.subplots()
-    for (name, accs), marker in zip(accuracies.items(), _MARKERS):
-        ax.plot(shifts, accs, marker=marker, label=name)
+    for (name, accs), marker, colour in zip(accuracies.items(), _MARKERS, _COLOURS):
+        ax.plot(shifts, accs, marker=marker, color=colour, label=name)
     ax.set_xlabel("shift of the test images (pixels right and down)")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1)

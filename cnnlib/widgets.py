@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 from cnnlib import _check
 from cnnlib.data import data_root, dataset_info, load_tensors, missing_files
-from cnnlib.features import capture_activations, feature_maps
+from cnnlib.features import capture_activations, feature_maps, layer_titles
 from cnnlib.ops import conv_matrix, conv_output_shape, corr2d_fast, pool2d
 from cnnlib.viz import (_mean_std, _plot_conv_matrix, _plot_feature_maps, plot_channels, plot_panels, plot_pooling,
                         plot_windows)
@@ -751,11 +751,10 @@ def _pooling_image(X: object) -> None:
 _MAX_BROWSER_IMAGES = 128  # the browser keeps every layer's maps of every image in memory
 
 
-def _layer_label(model: nn.Module, name: str, maps: torch.Tensor) -> str:
-    """'net.0 · Conv2d · 6x28x28': what the layer Dropdown shows for one layer."""
-    kind = type(dict(model.named_modules())[name]).__name__
+def _layer_label(title: str, name: str, maps: torch.Tensor) -> str:
+    """'conv 1 · 6x28x28 (net.0)': what the layer Dropdown shows for one layer."""
     C, H, W = maps.shape[1:]
-    return f"{name} · {kind} · {C}x{H}x{W}"
+    return f"{title} · {C}x{H}x{W} ({name})"
 
 
 def feature_map_view(activations: dict, images: torch.Tensor, index: int, layer: str,
@@ -763,7 +762,7 @@ def feature_map_view(activations: dict, images: torch.Tensor, index: int, layer:
                      mean: Optional[Sequence[float]] = None, std: Optional[Sequence[float]] = None,
                      model: Optional[nn.Module] = None) -> Figure:
     """The browser's picture: image `index` of images (N, C, H, W) and every channel of `layer` (activations from
-    capture_activations(model, images)). With `model`, the title also names the layer's type (e.g. 'net.2 (ReLU)').
+    capture_activations(model, images)). With `model`, the title names the layer for a reader (e.g. 'ReLU 1 (net.2)').
     """
     mean, std = _view_args(activations, images, layer, labels, classes, mean, std, model)
     maps = feature_maps(activations, index, layer)  # (C, H, W); ValueError on a bad index or layer
@@ -771,7 +770,7 @@ def feature_map_view(activations: dict, images: torch.Tensor, index: int, layer:
     if labels is not None:
         label = int(labels[index])
         title += f": {classes[label] if classes is not None else label}"
-    name = layer if model is None else f"{layer} ({type(dict(model.named_modules())[layer]).__name__})"
+    name = layer if model is None else f"{layer_titles(model, activations)[layer]} ({layer})"
     return _plot_feature_maps(images[index], maps, name, mean, std, image_title=title)
 
 
@@ -825,7 +824,8 @@ def feature_map_browser(model: nn.Module, images: torch.Tensor, labels: Optional
     if not activations:
         raise ValueError(f"{type(model).__name__} has no convolution or activation layer with feature maps")
     index = widgets.BoundedIntText(value=0, min=0, max=len(images) - 1, description="image")
-    layer = widgets.Dropdown(options=[(_layer_label(model, n, a), n) for n, a in activations.items()],
+    titles = layer_titles(model, activations)
+    layer = widgets.Dropdown(options=[(_layer_label(titles[n], n, a), n) for n, a in activations.items()],
                              description="layer", layout=widgets.Layout(width="360px"))
     output = widgets.Image(format="png")
     status = widgets.Label()
@@ -841,7 +841,7 @@ def feature_map_browser(model: nn.Module, images: torch.Tensor, labels: Optional
             status.value = f"⚠ {e}"
             return
         output.value = figure_png(fig)
-        status.value = f"image {index.value} of {len(images)}, layer {layer.value}"
+        status.value = f"image {index.value} of {len(images)}, layer {titles[layer.value]}"
 
     index.observe(update, names="value")
     layer.observe(update, names="value")

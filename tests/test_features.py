@@ -8,6 +8,7 @@ from torch import nn
 
 from cnnlib.features import (
     _feature_layers as feature_layers, accuracy, block_costs, capture_activations, confusion_matrix, conv_stack,
+    layer_titles,
     feature_maps,
     first_conv_weight, gradient_norms, most_confident_mistakes, predict, predict_mirrored, receptive_field,
     shift_images, shifted_accuracy,
@@ -237,3 +238,24 @@ def test_cost_table_lists_every_block_and_the_totals(lenet):
     lines = table.splitlines()
     assert lines[0].split() == ["block", "layer", "output", "shape", "parameters", "multiply-adds", "field"]
     assert len(lines) == 2 + 16 + 2 and lines[-1].split()[1] == f"{count_parameters(lenet):,}"
+
+
+def test_layer_titles_number_each_kind_in_running_order(lenet):
+    acts = capture_activations(lenet, torch.randn(2, 1, 28, 28))
+    assert layer_titles(lenet, acts) == {"net.0": "conv 1", "net.2": "ReLU 1", "net.4": "conv 2", "net.6": "ReLU 2"}
+    resnet = materialize(ResNet(((1, 8), (1, 16)), b1_channels=8, b1_kernel_size=3), (1, 1, 16, 16))
+    titles = layer_titles(resnet, capture_activations(resnet, torch.randn(2, 1, 16, 16)))
+    assert [t for t in titles.values() if t.startswith("residual")] == ["residual block 1", "residual block 2"]
+    with pytest.raises(ValueError, match="no layer called 'net.99'"):
+        layer_titles(lenet, ["net.99"])
+
+
+def test_a_wide_layer_shows_its_16_most_active_channels_strongest_first():
+    from cnnlib.viz import _plot_feature_maps
+    maps = torch.zeros(40, 4, 4)
+    for c in range(40):
+        maps[c] = c % 7  # channels 6, 13, 20, 27, 34 are the strongest
+    fig = _plot_feature_maps(torch.zeros(1, 8, 8), maps, "conv 9")
+    titles = [ax.get_title() for ax in fig.subfigs[1].axes if ax.get_title()]
+    assert len(titles) == 16 and titles[:5] == [f"channel {c}" for c in (6, 13, 20, 27, 34)]
+    assert fig.subfigs[1].get_suptitle() == "conv 9: the 16 most active of 40 channels, each 4x4"

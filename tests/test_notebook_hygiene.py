@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,15 @@ def test_every_ignored_output_is_followed_by_an_assert(path):
 def test_the_hygiene_check_itself_rejects_a_comment_that_only_mentions_assert():
     cell = "# we could assert something here, or check it"
     assert not [node for node in ast.walk(ast.parse(cell)) if isinstance(node, ast.Assert)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_read_well_without_a_kernel(path):
+    """No widget state or widget repr ("VBox(...)"), no frozen progress bar ("0%| | 0/430")."""
+    for i, cell in enumerate(_code(_load(path))):
+        for output in cell["outputs"]:
+            data = output.get("data", {})
+            text = "".join(output.get("text", "")) + "".join(data.get("text/plain", ""))
+            assert "application/vnd.jupyter.widget-view+json" not in data, f"{path.name} code cell {i + 1}: widget"
+            assert not re.match(r"(HBox|VBox|interactive|Output)\(", text), f"{path.name} code cell {i + 1}: repr"
+            assert not re.search(r"\d+%\|.*\|\s*\d+/\d+", text), f"{path.name} code cell {i + 1}: progress bar"

@@ -336,13 +336,13 @@ def test_feature_map_browser_redraws_on_every_choice():
     box = feature_map_browser(model, X, y, classes=[f"class {i}" for i in range(10)], mean=(0.5,), std=(0.25,))
     index, layer, output, status = (find(box, c) for c in ("cnn-fmb-image", "cnn-fmb-layer", "cnn-fmb-output",
                                                            "cnn-fmb-status"))
-    assert [v for _, v in layer.options] == ["0", "1"] and layer.options[0][0] == "0 · Conv2d · 4x8x8"
+    assert [v for _, v in layer.options] == ["0", "1"] and layer.options[0][0] == "conv 1 · 4x8x8 (0)"
     first = bytes(output.value)
-    assert first.startswith(b"\x89PNG") and status.value == "image 0 of 5, layer 0"
+    assert first.startswith(b"\x89PNG") and status.value == "image 0 of 5, layer conv 1"
     layer.value = "1"
-    assert bytes(output.value) != first and status.value == "image 0 of 5, layer 1"
+    assert bytes(output.value) != first and status.value == "image 0 of 5, layer ReLU 1"
     index.value = 4
-    assert status.value == "image 4 of 5, layer 1" and index.max == 4  # the box cannot go past the last image
+    assert status.value == "image 4 of 5, layer ReLU 1" and index.max == 4  # the box cannot go past the last image
 
 
 def test_feature_map_view_titles_the_image_with_its_class():
@@ -350,7 +350,7 @@ def test_feature_map_view_titles_the_image_with_its_class():
     fig = feature_map_view(capture_activations(model, X), X, 3, "0", y, [f"c{i}" for i in range(10)], model=model)
     titles = [ax.get_title() for ax in fig.axes]
     assert "input image 3: c3" in titles and "channel 3" in titles
-    assert "output of layer 0 (Conv2d): 4 channels of 8x8" in [sf.get_suptitle() for sf in fig.subfigs]
+    assert "conv 1 (0): all 4 channels, each 8x8" in [sf.get_suptitle() for sf in fig.subfigs]
 
 
 @pytest.mark.parametrize("change, error, words", [

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "tools" / "benchmark_results.json"
 LOCK = Path("/tmp/cnn-heavy.lock")
 
-# (recipe name, dataset, notebook, what the lecture notes report for the network they train)
+# (recipe name, dataset, notebook, a reference accuracy for the network and where it comes from)
 MODELS = [
     ("lenet", "fashion-mnist", "06", "≈ 0.79 (d2l: sigmoid LeNet, 10 epochs, GPU)"),
     ("lenet-modern", "fashion-mnist", "06", "—"),
@@ -98,7 +98,7 @@ def machine() -> dict:
 def table(results: list[dict]) -> str:
     """The markdown results table: one row per (model, dataset), statistics over seeds."""
     rows = ["| notebook | model | dataset | test accuracy (mean ± std) | min–max | with its mirror (mean) | seeds "
-            "| epochs | training s (median) | run s (median) | images/s (median) | lecture notes |",
+            "| epochs | training s (median) | run s (median) | images/s (median) | reference (source) |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for model, dataset, notebook, lecture in MODELS:
         runs = [r for r in results if r["model"] == model and r["dataset"] == dataset]

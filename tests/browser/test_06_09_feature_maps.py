@@ -22,7 +22,7 @@ WIDGET_CALL = "feature_map_browser("
 
 
 def layer_name(label: str) -> str:
-    """'net.0 · Conv2d · 6x28x28' (the menu's label) -> 'net.0' (the name the status line uses)."""
+    """'conv 1 · 6x28x28 (net.0)' (the menu's label) -> 'conv 1' (the name the status line uses)."""
     return label.split("·")[0].strip()
 
 
