@@ -3,10 +3,15 @@
     .venv/bin/python tools/benchmark.py                  # all models x 3 seeds (about an hour on 2 cores)
     .venv/bin/python tools/benchmark.py --models lenet-modern --seeds 0 1
     .venv/bin/python tools/benchmark.py --table          # only print the table of tools/benchmark_results.json
+    .venv/bin/python tools/benchmark.py --concurrent 2 4 --models lenet-modern vgg   # a class on one machine
 
 Each run is `python -m cnnlib.train MODEL --dataset D --seed S --out TMP` in full mode, one at a time,
 each holding the lock /tmp/cnn-heavy.lock (so no other heavy job shares the CPU). The JSON line of
 every run, plus its wall time and the machine's load, goes into tools/benchmark_results.json.
+
+--concurrent N starts N processes that train the same recipe at the same moment (random batches of the dataset's
+shape, so that the CPU and not the disk is measured) and reports each one's images/s and their sum, against one
+process alone; with --settings it repeats that under other thread/OpenMP settings of the environment.
 """
 from __future__ import annotations
 
@@ -82,6 +87,72 @@ def run_one(model: str, dataset: str, seed: int, data_root: Optional[str], lock:
     return result
 
 
+SETTINGS = {  # environment settings compared by --concurrent (what each process is started with)
+    "cnnlib's: passive OpenMP wait": {},
+    "PyTorch's default OpenMP wait": {"OMP_WAIT_POLICY": ""},  # set but empty: cnnlib leaves it, OpenMP ignores it
+    "default wait, 1 thread each": {"OMP_WAIT_POLICY": "", "CNNLIB_THREADS": "1"},
+}
+
+
+def _worker(model: str, seconds: float, start_at: float) -> None:
+    """One process of --concurrent: train RECIPES[model] on random batches from start_at on for `seconds`, then
+    print its images/s as one JSON line."""
+    import torch
+    from cnnlib import set_seed
+    from cnnlib.data import dataset_info
+    from cnnlib.train import RECIPES
+
+    recipe = RECIPES[model]
+    info = dataset_info(recipe.dataset)
+    set_seed(0)
+    net = recipe.model()
+    optimizer, _ = recipe.optimizer(net, steps_per_epoch=1000)
+    X, y = torch.randn(recipe.batch_size, *info.shape), torch.randint(0, len(info.classes), (recipe.batch_size,))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step() -> None:
+        loss = loss_fn(net(recipe.augment(X) if recipe.augment else X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(3):  # warm-up: the first steps allocate memory and pick kernels
+        step()
+    time.sleep(max(0.0, start_at - time.time()))  # every worker starts its clock at the same moment
+    steps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        step()
+        steps += 1
+    print(json.dumps({"images_per_sec": steps * recipe.batch_size / (time.perf_counter() - t0),
+                      "threads": torch.get_num_threads()}), flush=True)
+
+
+def concurrent(model: str, n: int, seconds: float, env: dict) -> dict:
+    """n workers started together, each in its own process with env added: their images/s and the sum."""
+    start_at = time.time() + 10 + 3 * n  # time to import and build; then all start together
+    procs = [subprocess.Popen([sys.executable, __file__, "--worker", model, "--seconds", str(seconds),
+                               "--start-at", str(start_at)], cwd=REPO, env={**os.environ, **env},
+                              stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    lines = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    rates = [line["images_per_sec"] for line in lines]
+    return {"model": model, "processes": n, "env": env, "threads": lines[0]["threads"],
+            "images_per_sec": [round(r) for r in rates], "aggregate": round(sum(rates))}
+
+
+def load_table(runs: list[dict]) -> str:
+    """--concurrent's results: per setting and model, each N against one process alone under that setting."""
+    rows = ["| setting | model | processes | images/s of each | sum | sum / alone | slowest / fair share |",
+            "|---|---|---|---|---|---|---|"]
+    for run in runs:
+        alone = next(r["aggregate"] for r in runs if r["processes"] == 1 and r["model"] == run["model"]
+                     and r["setting"] == run["setting"])
+        fair = alone / run["processes"]
+        rows.append(f"| {run['setting']} | `{run['model']}` | {run['processes']} | "
+                    f"{', '.join(f'{r:,}' for r in run['images_per_sec'])} | {run['aggregate']:,} | "
+                    f"{run['aggregate'] / alone:.0%} | {min(run['images_per_sec']) / fair:.0%} |")
+    return "\n".join(rows)
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     import torch
@@ -125,7 +196,31 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help=f"JSON file (default: {RESULTS})")
     parser.add_argument("--table", action="store_true", help="only print the table of the saved results")
     parser.add_argument("--no-lock", action="store_true", help=f"do not take {LOCK}")
+    parser.add_argument("--concurrent", nargs="+", type=int, metavar="N",
+                        help="start N processes that train the same recipe at once (random data), for each N")
+    parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=list(SETTINGS)[:1],
+                        help="environment settings for --concurrent (default: the series' own)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long each --concurrent worker trains")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        _worker(args.worker, args.seconds, args.start_at)
+        return
+    if args.concurrent:
+        runs = []
+        with heavy_lock(not args.no_lock):
+            for setting in args.settings:
+                for model in args.models:
+                    for n in sorted({1, *args.concurrent}):
+                        run = {"setting": setting, **concurrent(model, n, args.seconds, SETTINGS[setting])}
+                        runs.append(run)
+                        print(json.dumps(run), flush=True)
+        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        saved["concurrent"] = {"machine": machine(), "seconds": args.seconds, "runs": runs}
+        args.results.write_text(json.dumps(saved, indent=1) + "\n")
+        print(load_table(runs))
+        return
 
     saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
     if not args.table:

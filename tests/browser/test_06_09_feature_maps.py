@@ -22,8 +22,10 @@ WIDGET_CALL = "feature_map_browser("
 
 
 def layer_name(label: str) -> str:
-    """'conv 1 · 6x28x28 (net.0)' (the menu's label) -> 'conv 1' (the name the status line uses)."""
-    return label.split("·")[0].strip()
+    """'conv 1 · 6x28x28 (net.0)' (the menu's label) -> 'conv 1' (the name the status line uses).
+
+    The browser shows the label's spaces as no-break spaces (ipywidgets keeps a label's spacing that way)."""
+    return label.replace("\xa0", " ").split("·")[0].strip()
 
 
 def exercise_browser(page: Page, shots, ui: str) -> None:
