@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${CNNLIB_VENV:-.venv}
+# Spare OpenMP threads sleep instead of spinning, so that notebooks and tests sharing the CPU do not stall each other;
+# OpenMP reads it when PyTorch loads, so Jupyter's kernels get it from here (README: "Teaching on a JupyterHub").
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 PY=${PYTHON:-python3}
 
 ensure_env() {

@@ -5,6 +5,14 @@ the other modules load on first use: cnnlib.data, cnnlib.train, cnnlib.viz, cnnl
 cnnlib.features.
 """
 import importlib
+import os
+import sys
+
+# OpenMP threads that finish first spin, waiting for the others: on a shared CPU (a JupyterHub seat, two notebooks
+# training at once) the spinning takes the cores the others need, and training gets up to 20 times slower. OpenMP reads
+# this when PyTorch loads, so it is set here, before `import torch` (README: "Teaching on a JupyterHub").
+_OPENMP_STARTED_FIRST = "torch" in sys.modules  # imported before cnnlib: OpenMP already runs with its own policy
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from cnnlib.models import (
     VGG,
@@ -37,7 +45,9 @@ from cnnlib.ops import (
     corr2d_strided,
     pool2d,
 )
-from cnnlib.utils import device, mode_banner, quick_mode, set_seed
+from cnnlib.utils import configure_threads, device, mode_banner, quick_mode, set_seed
+
+configure_threads()  # PyTorch's threads: the CPUs this process may use, not the machine's cores
 
 __version__ = "0.1.0"
 _SUBMODULES = {"ops", "models", "utils", "data", "train", "viz", "widgets", "checks", "features"}

@@ -192,13 +192,16 @@ def channel_stats(name: str, root: Optional[PathLike] = None) -> tuple[tuple[flo
 
 def load_tensors(name: str, train: bool = True, root: Optional[PathLike] = None) -> tuple[torch.Tensor, torch.Tensor]:
     """A whole split as tensors: X (N, C, H, W) float32 normalised per channel, y (N,) int64 labels."""
-    info = dataset_info(name)
     X, y = _raw_tensors(name, train, root)
+    return _normalise(X, dataset_info(name)), y
+
+
+def _normalise(X: torch.Tensor, info: DatasetInfo) -> torch.Tensor:
+    """uint8 images (N, C, H, W) -> float32, each channel scaled to mean 0 and std 1 over the training split."""
     X = X.to(torch.float32, memory_format=torch.contiguous_format)  # (N, C, H, W)
     mean = torch.tensor(info.mean).view(1, -1, 1, 1)  # (1, C, 1, 1)
     std = torch.tensor(info.std).view(1, -1, 1, 1)
-    X.div_(255).sub_(mean).div_(std)  # in place: CIFAR-10 train is 600 MB as float32
-    return X, y
+    return X.div_(255).sub_(mean).div_(std)  # in place: CIFAR-10 train is 600 MB as float32
 
 
 def _examples(X: object, y: object) -> torch.Tensor:
@@ -364,8 +367,10 @@ def load_data(name: str, batch_size: int = 128, val_size: Optional[int] = None, 
     info, batch_size, val_size, seed, device = _load_args(name, batch_size, val_size, seed, device, augment)
     quick = quick_mode() if quick is None else _check.flag(quick, "quick")
 
-    X, y = load_tensors(name, train=True, root=root)
-    X_test, y_test = load_tensors(name, train=False, root=root)
+    # Subsets and splits are cut from the uint8 images, then each part is normalised: the whole training split is
+    # never held as float32 beside its parts (CIFAR-10: 614 MB less at the peak; the same numbers).
+    X, y = _raw_tensors(name, True, root)
+    X_test, y_test = _raw_tensors(name, False, root)
     if quick:
         n_val = min(val_size, _QUICK_SIZES["val"]) if val_size else 0
         X, y = _stratified_subset(X, y, _QUICK_SIZES["train"] + n_val, seed)
@@ -374,6 +379,9 @@ def load_data(name: str, batch_size: int = 128, val_size: Optional[int] = None, 
     X_val = y_val = None
     if val_size:
         X, y, X_val, y_val = split(X, y, val_size, seed)
+        X_val = _normalise(X_val, info)
+    X = _normalise(X, info)  # one part at a time, each uint8 part let go as soon as it is converted
+    X_test = _normalise(X_test, info)
     train = TensorLoader(X.to(device), y.to(device), batch_size, shuffle=True, seed=seed, augment=augment)
     val = None if X_val is None else TensorLoader(X_val.to(device), y_val.to(device), batch_size)
     test = TensorLoader(X_test.to(device), y_test.to(device), batch_size)

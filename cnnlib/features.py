@@ -186,8 +186,10 @@ def predict_mirrored(model: nn.Module, X: torch.Tensor, batch_size: int = 1000) 
     images X (N, C, H, W) and for the same images mirrored left-right (for models trained with random_flip).
     """
     _model_and_images(model, X)
+    batch_size = _check.whole(batch_size, "batch_size", 1)
     probs = predict(model, X, batch_size).softmax(dim=1)                      # (N, num_classes)
-    return (probs + predict(model, X.flip(-1), batch_size).softmax(dim=1)) / 2  # mirrored: width reversed
+    mirrored = torch.cat([predict(model, Xb.flip(-1), batch_size) for Xb in _batches(X, batch_size)])
+    return (probs + mirrored.softmax(dim=1)) / 2  # mirrored: width reversed, one batch at a time
 
 
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,
@@ -421,8 +423,15 @@ def shift_images(X: torch.Tensor, dx: int, dy: int = 0, mode: str = "pad") -> to
 
 
 def shifted_accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, shifts: Sequence[int] = (0, 1, 2, 3, 4),
-                     mode: str = "pad", batch_size: int = 1000) -> list[float]:
-    """Accuracy on X shifted by s pixels right and s down, for each s in shifts."""
+                     mode: str = "pad", batch_size: int = 250) -> list[float]:
+    """Accuracy on X shifted by s pixels right and s down, for each s in shifts (one batch shifted at a time)."""
     if isinstance(shifts, (str, bytes)) or not isinstance(shifts, Iterable):
         raise TypeError(f"shifts must be a list of whole numbers such as [0, 1, 2], got {_check.short(shifts)}")
-    return [accuracy(model, shift_images(X, s, s, mode), y, batch_size) for s in shifts]
+    _model_and_images(model, X)
+    y = _check.labels(y, len(X), "y", _check.num_classes_of(model))
+    batch_size = _check.whole(batch_size, "batch_size", 1)
+    shifts = [_check.whole(s, f"shifts[{i}]") for i, s in enumerate(shifts)]
+    shift_images(X[:1], max(shifts, key=abs, default=0), max(shifts, key=abs, default=0), mode)  # checks them all
+    predicted = [torch.cat([predict(model, shift_images(Xb, s, s, mode), batch_size).argmax(dim=1)
+                            for Xb in _batches(X, batch_size)]) for s in shifts]     # per shift: (N,) labels
+    return [(labels == y.cpu()).float().mean().item() for labels in predicted]

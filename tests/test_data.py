@@ -61,6 +61,22 @@ def test_load_data_full_cifar10_is_the_lectures_45k_5k_split(real_data_root):
     assert len(data.train) == -(-45000 // 128)
 
 
+@pytest.mark.parametrize("quick", [False, True])
+def test_load_data_cuts_the_uint8_images_and_gives_the_numbers_of_normalising_first(real_data_root, quick):
+    """load_data splits before it normalises (to hold less at once); every value is what split(load_tensors) gives."""
+    X, y = load_tensors("cifar10", train=True, root=real_data_root)
+    X_test, y_test = load_tensors("cifar10", train=False, root=real_data_root)
+    if quick:
+        X, y = _stratified_subset(X, y, 2500, seed=3)
+        X_test, y_test = _stratified_subset(X_test, y_test, 500, seed=3)
+    X_train, y_train, X_val, y_val = split(X, y, 500 if quick else 5000, seed=3)
+    data = load_data("cifar10", val_size=5000, seed=3, root=real_data_root, device="cpu", quick=quick)
+    for loader, (X_want, y_want) in zip((data.train, data.val, data.test),
+                                        ((X_train, y_train), (X_val, y_val), (X_test, y_test))):
+        assert loader.X.dtype == torch.float32 and loader.X.is_contiguous()
+        assert torch.equal(loader.X, X_want) and torch.equal(loader.y, y_want)
+
+
 def test_quick_mode_gives_small_class_balanced_subsets_through_the_same_path(real_data_root):
     data = load_data("fashion-mnist", val_size=5000, root=real_data_root, device="cpu", quick=True)
     assert (data.train.dataset_size, data.val.dataset_size, data.test.dataset_size) == (2000, 500, 500)

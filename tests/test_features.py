@@ -204,6 +204,18 @@ def test_shifted_accuracy_starts_at_the_plain_accuracy(lenet):
     assert accs[0] == accuracy(lenet, X, y) and len(accs) == 2
 
 
+@pytest.mark.parametrize("batch_size", [7, 20, 1000])
+def test_shifted_accuracy_shifts_one_batch_at_a_time_with_the_numbers_of_shifting_all(lenet, batch_size):
+    torch.manual_seed(0)
+    X, y = torch.randn(45, 1, 28, 28), torch.randint(0, 10, (45,))
+    want = [accuracy(lenet, shift_images(X, s, s), y, batch_size) for s in (0, 1, -3, 4)]
+    assert shifted_accuracy(lenet, X, y, [0, 1, -3, 4], batch_size=batch_size) == want
+    with pytest.raises(ValueError, match="dx must be at most"):
+        shifted_accuracy(lenet, X, y, [0, 40])
+    with pytest.raises(TypeError, match=r"shifts\[1\]"):
+        shifted_accuracy(lenet, X, y, [0, "2"])
+
+
 # ---------------------------------------------------------------- plots and the browser
 
 class TwinBlock(nn.Module):

@@ -74,3 +74,18 @@ def test_committed_outputs_read_well_without_a_kernel(path):
             assert "application/vnd.jupyter.widget-view+json" not in data, f"{path.name} code cell {i + 1}: widget"
             assert not re.match(r"(HBox|VBox|interactive|Output)\(", text), f"{path.name} code cell {i + 1}: repr"
             assert not re.search(r"\d+%\|.*\|\s*\d+/\d+", text), f"{path.name} code cell {i + 1}: progress bar"
+
+
+def test_the_repository_holds_only_the_series_files_at_its_top():
+    """Nothing a run leaves behind (a checkpoint saved under a name like "3", a stray log) is committed."""
+    import shutil
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    top = {line.split("/")[0] for line in tracked.splitlines()}
+    expected = {".ci", ".gitignore", "README.md", "cnnlib", "conftest.py", "environment.yml", "notebooks",
+                "pyproject.toml", "requirements.txt", "series.sh", "tests", "tools"}
+    assert top <= expected, f"unexpected files at the top of the repository: {sorted(top - expected)}"

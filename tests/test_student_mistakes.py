@@ -77,7 +77,8 @@ def _public_functions():
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
+def one_thread(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "3", "abc" or "cuda" is a valid file name: a checkpoint may be written there
     before = torch.get_num_threads()
     torch.set_num_threads(1)  # thousands of tiny calls: one thread is faster than two
     yield

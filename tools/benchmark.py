@@ -4,6 +4,7 @@
     .venv/bin/python tools/benchmark.py --models lenet-modern --seeds 0 1
     .venv/bin/python tools/benchmark.py --table          # only print the table of tools/benchmark_results.json
     .venv/bin/python tools/benchmark.py --concurrent 2 4 --models lenet-modern vgg   # a class on one machine
+    .venv/bin/python tools/benchmark.py --memory         # each recipe's peak resident memory
 
 Each run is `python -m cnnlib.train MODEL --dataset D --seed S --out TMP` in full mode, one at a time,
 each holding the lock /tmp/cnn-heavy.lock (so no other heavy job shares the CPU). The JSON line of
@@ -67,6 +68,36 @@ def _cpu_pressure() -> Optional[float]:
         return None
 
 
+def run_with_peak(cmd: list[str], env: dict) -> tuple[int, str, str, float]:
+    """Run cmd; its exit code, stdout, stderr and peak resident memory in MB (the kernel's ru_maxrss of the child)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def memory(models: list[str], data_root: Optional[str]) -> list[dict]:
+    """Each recipe's peak resident memory through the CLI in full mode, one epoch (data loaded whole, every step
+    and the evaluations run once: later epochs allocate nothing new)."""
+    env = {k: v for k, v in os.environ.items() if k != "CNNLIB_QUICK"}
+    rows = []
+    for model, dataset, *_ in MODELS:
+        if model not in models:
+            continue
+        with tempfile.TemporaryDirectory() as out:
+            cmd = [sys.executable, "-m", "cnnlib.train", model, "--dataset", dataset, "--epochs", "1",
+                   "--out", out, "--no-progress"] + (["--data-root", data_root] if data_root else [])
+            returncode, _, stderr, peak_mb = run_with_peak(cmd, env)
+        if returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
+        rows.append({"model": model, "dataset": dataset, "peak_memory_mb": round(peak_mb)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def run_one(model: str, dataset: str, seed: int, data_root: Optional[str], lock: bool) -> dict:
     """One full-mode CLI run in a fresh checkpoint folder; its JSON line plus wall time and load."""
     env = {k: v for k, v in os.environ.items() if k != "CNNLIB_QUICK"}
@@ -76,31 +107,39 @@ def run_one(model: str, dataset: str, seed: int, data_root: Optional[str], lock:
         if data_root:
             cmd += ["--data-root", data_root]
         t0 = time.perf_counter()
-        run = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+        returncode, stdout, stderr, peak_mb = run_with_peak(cmd, env)
         wall = time.perf_counter() - t0
         pressure = _cpu_pressure()
-    if run.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-3000:]}")
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    if returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_memory_mb"] = round(peak_mb)
     result.pop("checkpoint", None)
     result.update(process_seconds=round(wall, 1), cpu_pressure_avg60=pressure)
     return result
 
 
+_TORCH_FIRST = "CNNLIB_BENCHMARK_TORCH_FIRST"  # a worker started with it imports torch before cnnlib
 SETTINGS = {  # environment settings compared by --concurrent (what each process is started with)
     "cnnlib's: passive OpenMP wait": {},
-    "PyTorch's default OpenMP wait": {"OMP_WAIT_POLICY": ""},  # set but empty: cnnlib leaves it, OpenMP ignores it
-    "default wait, 1 thread each": {"OMP_WAIT_POLICY": "", "CNNLIB_THREADS": "1"},
+    # PyTorch loads OpenMP before cnnlib can choose its wait policy: OpenMP's own default (spin, then sleep)
+    "PyTorch's default OpenMP wait": {_TORCH_FIRST: "1"},
+    "default wait, 1 thread each": {_TORCH_FIRST: "1", "CNNLIB_THREADS": "1"},
+    "passive wait": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "spin 10,000 then sleep": {_TORCH_FIRST: "1", "GOMP_SPINCOUNT": "10000"},
+    "spin 30,000 then sleep": {_TORCH_FIRST: "1", "GOMP_SPINCOUNT": "30000"},
 }
 
 
 def _worker(model: str, seconds: float, start_at: float) -> None:
     """One process of --concurrent: train RECIPES[model] on random batches from start_at on for `seconds`, then
     print its images/s as one JSON line."""
-    import torch
-    from cnnlib import set_seed
+    if os.environ.get(_TORCH_FIRST):
+        import torch  # noqa: F401 (OpenMP starts here, with its default wait policy)
+    from cnnlib import set_seed  # otherwise first: cnnlib sets the OpenMP wait policy before PyTorch loads
     from cnnlib.data import dataset_info
     from cnnlib.train import RECIPES
+    import torch
 
     recipe = RECIPES[model]
     info = dataset_info(recipe.dataset)
@@ -130,8 +169,9 @@ def _worker(model: str, seconds: float, start_at: float) -> None:
 def concurrent(model: str, n: int, seconds: float, env: dict) -> dict:
     """n workers started together, each in its own process with env added: their images/s and the sum."""
     start_at = time.time() + 10 + 3 * n  # time to import and build; then all start together
+    base = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "CNNLIB_THREADS")}
     procs = [subprocess.Popen([sys.executable, __file__, "--worker", model, "--seconds", str(seconds),
-                               "--start-at", str(start_at)], cwd=REPO, env={**os.environ, **env},
+                               "--start-at", str(start_at)], cwd=REPO, env={**base, **env},
                               stdout=subprocess.PIPE, text=True) for _ in range(n)]
     lines = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
     rates = [line["images_per_sec"] for line in lines]
@@ -151,6 +191,13 @@ def load_table(runs: list[dict]) -> str:
                     f"{', '.join(f'{r:,}' for r in run['images_per_sec'])} | {run['aggregate']:,} | "
                     f"{run['aggregate'] / alone:.0%} | {min(run['images_per_sec']) / fair:.0%} |")
     return "\n".join(rows)
+
+
+def memory_table(rows: list[dict]) -> str:
+    """--memory's results, one row per recipe."""
+    lines = ["| recipe | dataset | peak resident memory (MB) |", "|---|---|---|"]
+    lines += [f"| `{r['model']}` | {r['dataset']} | {r['peak_memory_mb']:,} |" for r in rows]
+    return "\n".join(lines)
 
 
 def machine() -> dict:
@@ -201,11 +248,21 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=list(SETTINGS)[:1],
                         help="environment settings for --concurrent (default: the series' own)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long each --concurrent worker trains")
+    parser.add_argument("--memory", action="store_true",
+                        help="measure each recipe's peak resident memory (one epoch through the CLI)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         _worker(args.worker, args.seconds, args.start_at)
+        return
+    if args.memory:
+        with heavy_lock(not args.no_lock):
+            rows = memory(args.models, args.data_root)
+        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        saved["memory"] = rows
+        args.results.write_text(json.dumps(saved, indent=1) + "\n")
+        print(memory_table(rows))
         return
     if args.concurrent:
         runs = []

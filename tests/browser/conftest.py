@@ -137,12 +137,14 @@ def server(request):
 @pytest.fixture(scope="session")
 def contexts(browser):
     """One browser context per UI for the whole session, so Lab's scripts are fetched and compiled once (cache)."""
+    from jupyter_ui import limit
+
     made = {}
 
     def get(ui: str):
         if ui not in made:
             made[ui] = browser.new_context(viewport={"width": 1400, "height": 1200})
-            made[ui].set_default_timeout(30_000)
+            made[ui].set_default_timeout(limit(30_000))  # slower machines get longer (jupyter_ui.pace)
         return made[ui]
 
     yield get

@@ -48,6 +48,39 @@ OVERRIDES = {
 }
 
 
+# ---------------------------------------------------------------- pace: limits follow the machine
+
+# Seconds a fresh Python took to import PyTorch and cnnlib on the machine the limits below were set on (2 cores, quiet).
+# A kernel starting and a quick-mode cell running cost about the same kind of work, so a machine or moment that is
+# k times slower gets k times the limits; waits end as soon as the page shows what they wait for.
+REFERENCE_IMPORT_S = 1.7
+_PACE: list[float] = []
+
+
+def pace() -> float:
+    """How many times slower than the reference this machine is now (at least 1, at most 10): measured once per run by
+    importing cnnlib in a fresh Python; $CNNLIB_BROWSER_PACE sets it by hand."""
+    if not _PACE:
+        forced = os.environ.get("CNNLIB_BROWSER_PACE", "").strip()
+        if forced:
+            _PACE.append(max(1.0, float(forced)))
+        else:
+            seconds = []
+            for _ in range(2):  # the first import may read from a cold disk
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-c", "import cnnlib, torch"], cwd=REPO, check=True,
+                               capture_output=True)
+                seconds.append(time.perf_counter() - t0)
+            _PACE.append(min(10.0, max(1.0, min(seconds) / REFERENCE_IMPORT_S)))
+        trace(f"pace {_PACE[0]:.2f}: limits are {_PACE[0]:.2f} times those set on the reference machine")
+    return _PACE[0]
+
+
+def limit(ms: float) -> float:
+    """A limit in milliseconds set on the reference machine, for this machine."""
+    return ms * pace()
+
+
 _T0 = [time.monotonic()]
 
 
@@ -100,6 +133,7 @@ class JupyterServer:
                                      cwd=self.root, start_new_session=True)
         # The server writes jpserver-<pid>.json into JUPYTER_RUNTIME_DIR: it has the port it really bound.
         info = Path(self.env["JUPYTER_RUNTIME_DIR"]) / f"jpserver-{self.proc.pid}.json"
+        timeout *= pace()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -156,6 +190,13 @@ class JupyterServer:
             self._shutdowns.append(threading.Thread(target=shutdown, daemon=True))
             self._shutdowns[-1].start()
 
+    def kernel_states(self) -> list[str]:
+        """The execution state the server reports for each of its kernels ('starting', 'idle', 'busy', 'dead')."""
+        try:
+            return [k.get("execution_state", "") for k in self.api("GET", "api/kernels")]
+        except OSError:
+            return []
+
     def log_size(self) -> int:
         self.log.flush()
         return self.log_path.stat().st_size
@@ -197,11 +238,13 @@ def write_overrides(settings_dir: Path) -> Path:
 
 def open_notebook(page: Page, server: JupyterServer, notebook: str, timeout: float = 90_000,
                   ui: str | None = None) -> None:
-    """Open `notebook` and wait until its kernel is connected and idle.
+    """Open `notebook` and wait until its kernel is connected and idle (`timeout`: ms on the reference machine).
 
     The toolbar reads "idle" before any kernel exists (Run All would then do nothing): the debugger button turns
-    enabled only once a real kernel has answered, in JupyterLab and Notebook 7 alike.
+    enabled only once a real kernel has answered, in JupyterLab and Notebook 7 alike. A kernel the server reports
+    dead fails at once, with the server's log.
     """
+    log_from = server.log_size()
     try:
         server.start_session(notebook)  # the kernel starts while the page loads; the page then connects to it
     except OSError:
@@ -209,21 +252,28 @@ def open_notebook(page: Page, server: JupyterServer, notebook: str, timeout: flo
     page.goto(server.url(notebook, ui))
     ready = page.locator(KERNEL_READY).first
     dialog = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel" when the notebook names an unknown kernel
-    deadline = time.monotonic() + timeout / 1000
+    timeout = limit(timeout)
+    started = time.monotonic()
     while not ready.is_visible():
         if dialog.count():
             dialog.first.click()
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{notebook}: no kernel became ready in {server.ui} within {timeout / 1000:.0f} s")
-        page.wait_for_timeout(200)
+        if "dead" in server.kernel_states():
+            raise AssertionError(f"{notebook}: its kernel died while starting:\n{server.log_tail(log_from)}")
+        if time.monotonic() - started > timeout / 1000:
+            raise AssertionError(f"{notebook}: no kernel became ready in {server.ui} within {timeout / 1000:.0f} s "
+                                 f"(pace {pace():.2f}; kernels: {server.kernel_states() or 'none'})")
+        page.wait_for_timeout(250)
+    trace(f"{notebook}: kernel ready after {time.monotonic() - started:.1f} s")
     page.locator(KERNEL_IDLE).first.wait_for(timeout=timeout)
 
 
-def run_all(page: Page, cells: int, timeout: float = 240_000) -> None:
+def run_all(page: Page, cells: int, timeout: float = 120_000) -> None:
     """Run > Run All Cells from the menu bar, then wait until the kernel has answered all `cells` non-empty code
     cells (counted off the websocket: a committed notebook already shows numbered prompts before it runs).
 
-    Fails at once when a cell raises (Run All then stops, leaving later cells unrun) with the exception's text.
+    `timeout` bounds one cell, not the run (ms on the reference machine): a slow machine that keeps finishing
+    cells is waited for. Fails at once when a cell raises (Run All then stops, leaving later cells unrun) with the
+    exception's text.
     """
     _run_menu(page, "Run All Cells", cells, timeout)
 
@@ -233,14 +283,17 @@ def _run_menu(page: Page, item: str, cells: int, timeout: float) -> None:
     start = watch.replies
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).first.click()
-    deadline = time.monotonic() + timeout / 1000
-    while watch.replies - start < cells:
+    timeout = limit(timeout)
+    done, last_change = 0, time.monotonic()
+    while done < cells:
         if watch or watch.replies_not_ok:
-            raise AssertionError(f"{item} stopped after {watch.replies - start} of {cells} code cells: "
+            raise AssertionError(f"{item} stopped after {done} of {cells} code cells: "
                                  f"{watch.replies_not_ok[:1]}\n{watch[0] if watch else ''}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{item} did not finish in {timeout / 1000:.0f} s "
-                                 f"({watch.replies - start} of {cells} code cells ran)")
+        if watch.replies - start > done:
+            done, last_change = watch.replies - start, time.monotonic()
+        elif time.monotonic() - last_change > timeout / 1000:
+            raise AssertionError(f"{item}: code cell {done + 1} of {cells} did not finish within "
+                                 f"{timeout / 1000:.0f} s (pace {pace():.2f})")
         page.wait_for_timeout(250)
     expect(page.locator(".jp-CodeCell .jp-InputPrompt", has_text="*")).to_have_count(0)  # the page caught up
 
@@ -273,7 +326,7 @@ def open_and_run_all(page: Page, server: JupyterServer, notebook: str) -> None:
 def widget_cell(page: Page, css_class: str) -> Locator:
     """The notebook cell whose output holds the widget with CSS class `css_class` (e.g. 'cnn-kernel-preset')."""
     cell = page.locator(".jp-Cell").filter(has=page.locator(f".{css_class}"))
-    expect(cell).to_have_count(1, timeout=30_000)
+    expect(cell).to_have_count(1, timeout=limit(30_000))
     cell.scroll_into_view_if_needed()
     return cell
 
@@ -282,7 +335,7 @@ def widget_cell(page: Page, css_class: str) -> Locator:
 
 def img_hash(img: Locator, timeout: float = 30_000) -> str:
     """A short SHA-256 of the PNG bytes an ipywidgets Image shows (its src is a blob: URL; we fetch the bytes)."""
-    expect(img).to_have_attribute("src", re.compile(r"\S"), timeout=timeout)
+    expect(img).to_have_attribute("src", re.compile(r"\S"), timeout=limit(timeout))
     return img.evaluate(
         """async el => {
             const buf = await (await fetch(el.src)).arrayBuffer();
@@ -294,6 +347,7 @@ def img_hash(img: Locator, timeout: float = 30_000) -> str:
 def wait_for_new_image(img: Locator, old: str | set, timeout: float = 60_000) -> str:
     """Wait until `img` shows a picture whose hash is not `old` (one hash or a set of them); return the new hash."""
     olds = {old} if isinstance(old, str) else set(old)
+    timeout = limit(timeout)
     deadline = time.monotonic() + timeout / 1000
     while True:
         h = img_hash(img)
@@ -308,6 +362,7 @@ def settle(page: Page, timeout: float = 60_000) -> None:
     """Wait until the kernel has handled every change sent so far: the toolbar reads idle twice, 300 ms apart (queued
     widget messages flip it to idle for an instant between two of them)."""
     idle = page.locator(KERNEL_IDLE).first
+    timeout = limit(timeout)
     deadline = time.monotonic() + timeout / 1000
     calm = 0
     while calm < 2:
@@ -423,7 +478,7 @@ def move_slider(slider: Locator, value: float) -> None:
     page.mouse.down()
     page.mouse.move(track["x"] + (value - lo) / (hi - lo) * track["width"], y, steps=6)
     page.mouse.up()
-    expect(slider.locator(".widget-readout")).to_have_text(_readout(value), timeout=5_000)
+    expect(slider.locator(".widget-readout")).to_have_text(_readout(value), timeout=limit(5_000))
 
 
 def _readout(value) -> re.Pattern:
@@ -508,7 +563,7 @@ class WidgetView:
 
     def says(self, pattern: str | re.Pattern, timeout: float = 60_000) -> None:
         """The status line contains `pattern` (text or regex)."""
-        expect(self.status).to_contain_text(pattern, timeout=timeout)
+        expect(self.status).to_contain_text(pattern, timeout=limit(timeout))
         trace(f"status: {self.status.inner_text()[:100]}")
 
     def assert_one_figure(self) -> None:
