@@ -24,7 +24,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 INTERACTIVE = "[An interactive widget: run this cell in Jupyter or Colab to use it. The figure above shows its first state.]"
 
 
-def run(path: Path, timeout: int = 1200) -> tuple[float, Optional[float], Optional[float]]:
+def run(path: Path, timeout: int = 1200, show_cells: int = 0) -> tuple[float, Optional[float], Optional[float]]:
     """Execute the notebook in place; returns (seconds, the kernel's peak resident memory and its peak private
     memory in MB, when known)."""
     nb = nbformat.read(path, as_version=4)
@@ -33,6 +33,7 @@ def run(path: Path, timeout: int = 1200) -> tuple[float, Optional[float], Option
     t0 = time.perf_counter()
     with client.setup_kernel():
         sampler = _PrivatePeak(getattr(getattr(client.km, "provisioner", None), "process", None))
+        client.on_cell_executed = lambda cell, cell_index, **_: sampler.cells.append((sampler.take(), cell_index))
         client.execute(cleanup_kc=False)
         seconds = time.perf_counter() - t0
         peak = _status_mb(sampler.process, "VmHWM")
@@ -43,6 +44,9 @@ def run(path: Path, timeout: int = 1200) -> tuple[float, Optional[float], Option
             if WIDGET in output.get("data", {}):
                 cell.outputs[i] = nbformat.v4.new_output("display_data", data={"text/plain": INTERACTIVE})
     nbformat.write(nb, path)
+    if show_cells:
+        for mb, i in sorted(sampler.cells, key=lambda c: -(c[0] or 0))[:show_cells]:
+            print(f"  cell {i:3d}: {mb or 0:,.0f} MB private at its peak | {nb.cells[i].source.splitlines()[0][:70]}")
     return seconds, peak, sampler.peak
 
 
@@ -63,13 +67,22 @@ class _PrivatePeak(threading.Thread):
     def __init__(self, process: object) -> None:
         super().__init__(daemon=True)
         self.process, self.peak, self._done = process, None, threading.Event()
+        self.cells: list[tuple[Optional[float], int]] = []  # (peak since the cell before, cell index)
+        self._since: Optional[float] = None
         self.start()
+
+    def take(self) -> Optional[float]:
+        """The peak since the last call."""
+        peak, self._since = self._since, None
+        return peak
 
     def run(self) -> None:
         while not self._done.wait(0.02):
             now = _status_mb(self.process, "RssAnon")
             if now is not None and (self.peak is None or now > self.peak):
                 self.peak = now
+            if now is not None and (self._since is None or now > self._since):
+                self._since = now
 
     def stop(self) -> None:
         self._done.set()
@@ -82,6 +95,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--seat-cpus", type=float, help="run inside a cgroup with this CPU quota (tools/seat.py)")
     parser.add_argument("--seat-memory", type=float, metavar="GB", help="... and this memory limit")
     parser.add_argument("--no-write", action="store_true", help="execute a copy; leave the notebook as it is")
+    parser.add_argument("--cells", type=int, default=0, metavar="K", help="list the K cells with the most memory")
     args = parser.parse_args(argv)
     seat = None
     if args.seat_cpus is not None or args.seat_memory is not None:
@@ -96,7 +110,7 @@ def main(argv: Optional[list[str]] = None) -> None:
                 target = path.with_name(f".run-{path.name}")
                 shutil.copyfile(path, target)
             try:
-                seconds, peak, private = run(target)
+                seconds, peak, private = run(target, show_cells=args.cells)
             except Exception as err:  # noqa: BLE001 (a kernel killed for memory ends here: report and go on)
                 print(f"{path}: failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
                       flush=True)
