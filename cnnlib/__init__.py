@@ -9,8 +9,8 @@ import os
 import sys
 
 # OpenMP threads that finish first spin, waiting for the others: on a shared CPU (a JupyterHub seat, two notebooks
-# training at once) the spinning takes the cores the others need, and training gets up to 20 times slower. OpenMP reads
-# this when PyTorch loads, so it is set here, before `import torch` (README: "Teaching on a JupyterHub").
+# training at once) the spinning takes the cores the others need, and training gets several times slower. OpenMP
+# reads this when PyTorch loads, so it is set here, before `import torch` (README: "On a shared CPU").
 _OPENMP_STARTED_FIRST = "torch" in sys.modules  # imported before cnnlib: OpenMP already runs with its own policy
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 

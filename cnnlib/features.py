@@ -431,7 +431,8 @@ def shifted_accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, shifts:
     y = _check.labels(y, len(X), "y", _check.num_classes_of(model))
     batch_size = _check.whole(batch_size, "batch_size", 1)
     shifts = [_check.whole(s, f"shifts[{i}]") for i, s in enumerate(shifts)]
-    shift_images(X[:1], max(shifts, key=abs, default=0), max(shifts, key=abs, default=0), mode)  # checks them all
+    for s in shifts:  # every shift checked before any work is done
+        shift_images(X[:1], s, s, mode)
     predicted = [torch.cat([predict(model, shift_images(Xb, s, s, mode), batch_size).argmax(dim=1)
                             for Xb in _batches(X, batch_size)]) for s in shifts]     # per shift: (N,) labels
     return [(labels == y.cpu()).float().mean().item() for labels in predicted]

@@ -115,16 +115,24 @@ def configure_threads() -> str:
     PyTorch counts the machine's cores, not the CPUs a container or a JupyterHub seat may use; more threads than
     CPUs make them wait for each other.
     """
-    wanted = os.environ.get(_THREADS_ENV, "").strip()
-    if wanted:
-        if not wanted.isdigit() or int(wanted) < 1:
-            raise ValueError(f"${_THREADS_ENV} must be a whole number of threads such as 2, got "
-                             f"{_check.short(wanted)}; unset it to let cnnlib choose")
-        n, why = int(wanted), f"${_THREADS_ENV}={wanted}"
-    else:
-        n, why = cpu_budget()
+    n, why = _threads_wanted()
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
+    return _threads_line(n, why)
+
+
+def _threads_wanted() -> tuple[int, str]:
+    """(threads, why): $CNNLIB_THREADS when set, else the CPUs this process may use."""
+    wanted = os.environ.get(_THREADS_ENV, "").strip()
+    if not wanted:
+        return cpu_budget()
+    if not wanted.isdigit() or int(wanted) < 1:
+        raise ValueError(f"${_THREADS_ENV} must be a whole number of threads such as 2, got "
+                         f"{_check.short(wanted)}; unset it to let cnnlib choose")
+    return int(wanted), f"${_THREADS_ENV}={wanted}"
+
+
+def _threads_line(n: int, why: str) -> str:
     return f"{n} CPU thread{'s' * (n != 1)} for PyTorch ({why}; {_openmp_wait()})"
 
 
@@ -149,4 +157,7 @@ def mode_banner() -> str:
                 "so numbers below are smoke tests, not results.")
     else:
         mode = "Full mode: real datasets, full training runs."
-    return f"{mode}\n{configure_threads()}"
+    n, why = _threads_wanted()  # the banner reports; cnnlib set the threads when it was imported
+    if torch.get_num_threads() != n:
+        n, why = torch.get_num_threads(), "set by torch.set_num_threads"
+    return f"{mode}\n{_threads_line(n, why)}"

@@ -79,6 +79,12 @@ def run_with_peak(cmd: list[str], env: dict) -> tuple[int, str, str, float]:
         return proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024  # Linux reports KiB
 
 
+def _cli(model: str, dataset: str, out: str, data_root: Optional[str], *extra: str) -> list[str]:
+    """The full-mode command line that trains one recipe into the folder `out`."""
+    return [sys.executable, "-m", "cnnlib.train", model, "--dataset", dataset, *extra, "--out", out,
+            "--no-progress"] + (["--data-root", data_root] if data_root else [])
+
+
 def memory(models: list[str], data_root: Optional[str]) -> list[dict]:
     """Each recipe's peak resident memory through the CLI in full mode, one epoch (data loaded whole, every step
     and the evaluations run once: later epochs allocate nothing new)."""
@@ -88,8 +94,7 @@ def memory(models: list[str], data_root: Optional[str]) -> list[dict]:
         if model not in models:
             continue
         with tempfile.TemporaryDirectory() as out:
-            cmd = [sys.executable, "-m", "cnnlib.train", model, "--dataset", dataset, "--epochs", "1",
-                   "--out", out, "--no-progress"] + (["--data-root", data_root] if data_root else [])
+            cmd = _cli(model, dataset, out, data_root, "--epochs", "1")
             returncode, _, stderr, peak_mb = run_with_peak(cmd, env)
         if returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
@@ -102,10 +107,7 @@ def run_one(model: str, dataset: str, seed: int, data_root: Optional[str], lock:
     """One full-mode CLI run in a fresh checkpoint folder; its JSON line plus wall time and load."""
     env = {k: v for k, v in os.environ.items() if k != "CNNLIB_QUICK"}
     with tempfile.TemporaryDirectory() as out, heavy_lock(lock):
-        cmd = [sys.executable, "-m", "cnnlib.train", model, "--dataset", dataset, "--seed", str(seed),
-               "--out", out, "--no-progress"]
-        if data_root:
-            cmd += ["--data-root", data_root]
+        cmd = _cli(model, dataset, out, data_root, "--seed", str(seed))
         t0 = time.perf_counter()
         returncode, stdout, stderr, peak_mb = run_with_peak(cmd, env)
         wall = time.perf_counter() - t0
@@ -125,9 +127,7 @@ SETTINGS = {  # environment settings compared by --concurrent (what each process
     # PyTorch loads OpenMP before cnnlib can choose its wait policy: OpenMP's own default (spin, then sleep)
     "PyTorch's default OpenMP wait": {_TORCH_FIRST: "1"},
     "default wait, 1 thread each": {_TORCH_FIRST: "1", "CNNLIB_THREADS": "1"},
-    "passive wait": {"OMP_WAIT_POLICY": "PASSIVE"},
     "spin 10,000 then sleep": {_TORCH_FIRST: "1", "GOMP_SPINCOUNT": "10000"},
-    "spin 30,000 then sleep": {_TORCH_FIRST: "1", "GOMP_SPINCOUNT": "30000"},
 }
 
 

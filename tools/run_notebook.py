@@ -79,10 +79,8 @@ class _PrivatePeak(threading.Thread):
     def run(self) -> None:
         while not self._done.wait(0.02):
             now = _status_mb(self.process, "RssAnon")
-            if now is not None and (self.peak is None or now > self.peak):
-                self.peak = now
-            if now is not None and (self._since is None or now > self._since):
-                self._since = now
+            if now is not None:
+                self.peak, self._since = max(self.peak or 0.0, now), max(self._since or 0.0, now)
 
     def stop(self) -> None:
         self._done.set()

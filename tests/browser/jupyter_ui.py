@@ -8,6 +8,7 @@ slider, `img.cnn-output` the widget's one picture.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -54,26 +55,24 @@ OVERRIDES = {
 # A kernel starting and a quick-mode cell running cost about the same kind of work, so a machine or moment that is
 # k times slower gets k times the limits; waits end as soon as the page shows what they wait for.
 REFERENCE_IMPORT_S = 1.7
-_PACE: list[float] = []
 
 
+@functools.lru_cache(maxsize=None)
 def pace() -> float:
     """How many times slower than the reference this machine is now (at least 1, at most 10): measured once per run by
     importing cnnlib in a fresh Python; $CNNLIB_BROWSER_PACE sets it by hand."""
-    if not _PACE:
-        forced = os.environ.get("CNNLIB_BROWSER_PACE", "").strip()
-        if forced:
-            _PACE.append(max(1.0, float(forced)))
-        else:
-            seconds = []
-            for _ in range(2):  # the first import may read from a cold disk
-                t0 = time.perf_counter()
-                subprocess.run([sys.executable, "-c", "import cnnlib, torch"], cwd=REPO, check=True,
-                               capture_output=True)
-                seconds.append(time.perf_counter() - t0)
-            _PACE.append(min(10.0, max(1.0, min(seconds) / REFERENCE_IMPORT_S)))
-        trace(f"pace {_PACE[0]:.2f}: limits are {_PACE[0]:.2f} times those set on the reference machine")
-    return _PACE[0]
+    forced = os.environ.get("CNNLIB_BROWSER_PACE", "").strip()
+    if forced:
+        factor = max(1.0, float(forced))
+    else:
+        seconds = []
+        for _ in range(2):  # the first import may read from a cold disk
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "import cnnlib, torch"], cwd=REPO, check=True, capture_output=True)
+            seconds.append(time.perf_counter() - t0)
+        factor = min(10.0, max(1.0, min(seconds) / REFERENCE_IMPORT_S))
+    trace(f"pace {factor:.2f}: limits are {factor:.2f} times those set on the reference machine")
+    return factor
 
 
 def limit(ms: float) -> float:
