@@ -139,7 +139,8 @@ def tensor(X: object, name: str, ndim: Optional[int] = None, layout: str = "", *
                         f"{convert.replace('X', name)}")
     if floating and not X.is_floating_point():
         raise TypeError(f"{name} must hold floating-point numbers, got dtype {X.dtype}; convert it with {name}.float()"
-                        + (" / 255 (pixels from 0..255 become 0..1)" if X.dtype == torch.uint8 else ""))
+                        + (" / 255 (pixels from 0..255 become 0..1; a loader's stored images come normalised from "
+                           "loader.tensors(), e.g. data.test.tensors())" if X.dtype == torch.uint8 else ""))
     if ndim is not None and ((X.ndim < ndim) if at_least else (X.ndim != ndim)):
         shape = tuple(X.shape)
         need = ("at least " if at_least else "") + f"{ndim} dimension" + ("s" if ndim > 1 else "")

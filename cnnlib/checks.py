@@ -1291,7 +1291,8 @@ book_cnn = nn.Sequential(
     nn.Flatten(),                                                            # (N, 512)
     nn.Linear(8 * 8 * 8, 32), nn.Tanh(),                                     # (N, 32)
     nn.Linear(32, 10))                                                       # (N, 10): one score per class
-few = TensorLoader(data.train.X[:4000], data.train.y[:4000], batch_size=64, shuffle=True)  # a few thousand images
+few = TensorLoader(data.train.X[:4000], data.train.y[:4000], batch_size=64, shuffle=True,  # a few thousand images
+                   mean=data.mean, std=data.std)
 opt_book = torch.optim.SGD(book_cnn.parameters(), lr=1e-2, momentum=0.9)
 history_book = fit(book_cnn, few, data.val, epochs=2, optimizer=opt_book)
 """)

@@ -479,7 +479,7 @@ def train_recipe(model: str, dataset: Optional[str] = None, *, epochs: Optional[
     history = fit(net, data.train, data.val, epochs=epochs, optimizer=optimizer, scheduler=scheduler,
                   checkpoint=checkpoint, progress=progress)
     _, test_acc = evaluate(net, data.test)
-    mirrored_acc = accuracy(net, data.test.X, data.test.y, mirrored=True)  # test-time augmentation
+    mirrored_acc = accuracy(net, *data.test.tensors(), mirrored=True)  # test-time augmentation
     return {"model": model, "dataset": dataset, "epochs": epochs, "seed": seed,
             "test_accuracy": round(test_acc, 4), "test_accuracy_mirrored": round(mirrored_acc, 4),
             "val_accuracy": round(history.val_acc[-1], 4),

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from cnnlib.data import (
-    DATASETS, DataNotFoundError, Loaders, TensorLoader, _stratified_subset, channel_stats, data_root, dataset_info,
-    load_data, load_tensors, missing_files, random_flip, random_flip_crop, random_flip_erase, split,
+    DATASETS, DataNotFoundError, Loaders, TensorLoader, _stratified_subset, channel_moments, channel_stats, data_root,
+    dataset_info, load_data, load_tensors, missing_files, random_flip, random_flip_crop, random_flip_erase, split,
 )
 from tests.data_root import prepare_test_root
 
@@ -62,8 +62,9 @@ def test_load_data_full_cifar10_is_the_lectures_45k_5k_split(real_data_root):
 
 
 @pytest.mark.parametrize("quick", [False, True])
-def test_load_data_cuts_the_uint8_images_and_gives_the_numbers_of_normalising_first(real_data_root, quick):
-    """load_data splits before it normalises (to hold less at once); every value is what split(load_tensors) gives."""
+def test_load_data_keeps_uint8_images_and_gives_the_numbers_of_normalising_first(real_data_root, quick):
+    """load_data keeps the images uint8 and normalises batch by batch; every value is what split(load_tensors) gives,
+    in tensors() and in every batch of an epoch."""
     X, y = load_tensors("cifar10", train=True, root=real_data_root)
     X_test, y_test = load_tensors("cifar10", train=False, root=real_data_root)
     if quick:
@@ -73,8 +74,13 @@ def test_load_data_cuts_the_uint8_images_and_gives_the_numbers_of_normalising_fi
     data = load_data("cifar10", val_size=5000, seed=3, root=real_data_root, device="cpu", quick=quick)
     for loader, (X_want, y_want) in zip((data.train, data.val, data.test),
                                         ((X_train, y_train), (X_val, y_val), (X_test, y_test))):
-        assert loader.X.dtype == torch.float32 and loader.X.is_contiguous()
-        assert torch.equal(loader.X, X_want) and torch.equal(loader.y, y_want)
+        assert loader.X.dtype == torch.uint8 and loader.X.is_contiguous()  # a quarter of float32's memory
+        X_got, y_got = loader.tensors()
+        assert X_got.dtype == torch.float32 and X_got.is_contiguous()
+        assert torch.equal(X_got, X_want) and torch.equal(y_got, y_want)
+        assert torch.equal(loader.tensors(7)[0], X_want[:7])
+    float_train = TensorLoader(X_train, y_train, 128, shuffle=True, seed=3)  # the whole set normalised first
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(float_train, data.train))
 
 
 def test_quick_mode_gives_small_class_balanced_subsets_through_the_same_path(real_data_root):
@@ -453,3 +459,51 @@ def test_prepare_test_root_never_deletes_a_folder_it_did_not_build(tmp_path):
     assert (tmp_path / "mine" / "MNIST").is_dir()
     with pytest.raises(FileNotFoundError, match="no dataset copies in"):
         prepare_test_root(tmp_path / "nothing-here", tmp_path / "root")
+
+
+def test_uint8_images_need_the_normalisation_and_float_images_refuse_it():
+    X8, y = torch.randint(0, 256, (10, 3, 4, 4), dtype=torch.uint8), torch.arange(10) % 3
+    with pytest.raises(ValueError, match=r"uint8 images .*pass mean= and std="):
+        TensorLoader(X8, y)
+    with pytest.raises(ValueError, match=r"already torch.float32; leave them out"):
+        TensorLoader(X8.float(), y, mean=(0.5,) * 3, std=(0.2,) * 3)
+    with pytest.raises(TypeError, match=r"mean must be a list or tuple of 3 numbers, one per channel"):
+        TensorLoader(X8, y, mean=(0.5,), std=(0.2,) * 3)
+    with pytest.raises(TypeError, match=r"std must be a list or tuple of 3 numbers"):
+        TensorLoader(X8, y, mean=(0.5,) * 3, std="0.2")
+    with pytest.raises(ValueError, match=r"std\[1\] must be positive"):
+        TensorLoader(X8, y, mean=(0.5,) * 3, std=(0.2, 0.0, 0.2))
+    with pytest.raises(ValueError, match=r"uint8 images must have shape \(N, C, H, W\)"):
+        TensorLoader(X8[:, 0], y, mean=(0.5,), std=(0.2,))
+    loader = TensorLoader(X8, y, batch_size=4, mean=[0.5, 0.4, 0.3], std=[0.2, 0.25, 0.3])
+    X, _ = next(iter(loader))
+    want = (X8[:4].double() / 255 - torch.tensor([0.5, 0.4, 0.3]).double().view(1, 3, 1, 1)) / torch.tensor(
+        [0.2, 0.25, 0.3]).double().view(1, 3, 1, 1)
+    assert X.dtype == torch.float32 and torch.allclose(X.double(), want, atol=1e-6)
+    with pytest.raises(ValueError, match=r"n must be at most 10, got 11 \(the loader holds 10 examples\)"):
+        loader.tensors(11)
+    assert "uint8 normalised per batch" in repr(loader)
+
+
+def test_channel_moments_are_torchs_mean_and_std_of_the_whole_set_for_any_batch_size(real_data_root):
+    X8, y = load_tensors("mnist", train=False, root=real_data_root, normalised=False)
+    X = load_tensors("mnist", train=False, root=real_data_root)[0]
+    assert X8.dtype == torch.uint8 and X.dtype == torch.float32
+    want_mean, want_std = X.double().mean(dim=(0, 2, 3)), X.double().std(dim=(0, 2, 3))
+    for batch_size in (1000, 777, 10_000):
+        mean, std = channel_moments(TensorLoader(X8, y, batch_size, mean=DATASETS["mnist"].mean,
+                                                 std=DATASETS["mnist"].std))
+        assert mean.dtype == torch.float32 and mean.shape == (1,)
+        assert torch.allclose(mean.double(), want_mean, atol=1e-6) and torch.allclose(std.double(), want_std, atol=1e-6)
+    with pytest.raises(ValueError, match="gave no batches"):
+        channel_moments([])
+    with pytest.raises(TypeError, match="normalised must be True or False"):
+        load_tensors("mnist", root=real_data_root, normalised="no")
+
+
+def test_a_loader_normalises_only_images_stored_as_it_stores_them():
+    loader = TensorLoader(torch.zeros(4, 1, 2, 2, dtype=torch.uint8), torch.zeros(4, dtype=torch.long),
+                          mean=(0.5,), std=(0.5,))
+    assert torch.equal(loader.normalised(loader.X[:2]), torch.full((2, 1, 2, 2), -1.0))
+    with pytest.raises(TypeError, match=r"X must be images as this loader stores them, a torch.uint8 tensor"):
+        loader.normalised(torch.zeros(2, 1, 2, 2))

@@ -59,7 +59,7 @@ def test_a_cli_checkpoint_loads_into_the_notebooks_model_and_reproduces_its_numb
     assert len(history) == 1 and history.val_acc[-1] == pytest.approx(result["val_accuracy"], abs=1e-4)
     data = load_data(result["dataset"], batch_size=256, val_size=5000, seed=1, root=real_data_root)
     assert evaluate(notebook_model, data.test)[1] == pytest.approx(result["test_accuracy"], abs=1e-4)
-    mirrored = accuracy(notebook_model, data.test.X, data.test.y, mirrored=True)
+    mirrored = accuracy(notebook_model, *data.test.tensors(), mirrored=True)
     assert mirrored == pytest.approx(result["test_accuracy_mirrored"], abs=1e-4)
 
 

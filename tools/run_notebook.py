@@ -26,7 +26,7 @@ INTERACTIVE = "[An interactive widget: run this cell in Jupyter or Colab to use 
 
 def run(path: Path, timeout: int = 1200, show_cells: int = 0) -> tuple[float, Optional[float], Optional[float]]:
     """Execute the notebook in place; returns (seconds, the kernel's peak resident memory and its peak private
-    memory in MB, when known)."""
+    memory in MiB, when known)."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
@@ -46,12 +46,12 @@ def run(path: Path, timeout: int = 1200, show_cells: int = 0) -> tuple[float, Op
     nbformat.write(nb, path)
     if show_cells:
         for mb, i in sorted(sampler.cells, key=lambda c: -(c[0] or 0))[:show_cells]:
-            print(f"  cell {i:3d}: {mb or 0:,.0f} MB private at its peak | {nb.cells[i].source.splitlines()[0][:70]}")
+            print(f"  cell {i:3d}: {mb or 0:,.0f} MiB private at its peak | {nb.cells[i].source.splitlines()[0][:70]}")
     return seconds, peak, sampler.peak
 
 
 def _status_mb(process: object, field: str) -> Optional[float]:
-    """A memory figure of Linux's /proc/PID/status in MB: VmHWM (peak resident), RssAnon (private, now)..."""
+    """A memory figure of Linux's /proc/PID/status in MiB: VmHWM (peak resident), RssAnon (private, now)..."""
     try:
         status = Path(f"/proc/{process.pid}/status").read_text()
     except (AttributeError, OSError):
@@ -116,11 +116,11 @@ def main(argv: Optional[list[str]] = None) -> None:
             finally:
                 if args.no_write:
                     target.unlink(missing_ok=True)
-            memory = "" if peak is None else f", peak memory {peak:,.0f} MB resident, {private:,.0f} MB private"
+            memory = "" if peak is None else f", peak memory {peak:,.0f} MiB resident, {private:,.0f} MiB private"
             print(f"{path}: {seconds:.1f} s{memory}", flush=True)
     finally:
         if seat is not None:
-            print(f"seat ({args.seat_cpus} CPUs, {args.seat_memory} GB): peak {seat.peak_memory_mb():,.0f} MB "
+            print(f"seat ({args.seat_cpus} CPUs, {args.seat_memory} GB): peak {seat.peak_memory_mb():,.0f} MiB "
                   f"charged (page cache included)", flush=True)
             seat.leave()
             seat.remove()
