@@ -69,7 +69,7 @@ def _cpu_pressure() -> Optional[float]:
 
 
 def run_with_peak(cmd: list[str], env: dict) -> tuple[int, str, str, float]:
-    """Run cmd; its exit code, stdout, stderr and peak resident memory in MB (the kernel's ru_maxrss of the child)."""
+    """Run cmd; its exit code, stdout, stderr and peak resident memory in MiB (the kernel's ru_maxrss of the child)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err, text=True)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -195,7 +195,7 @@ def load_table(runs: list[dict]) -> str:
 
 def memory_table(rows: list[dict]) -> str:
     """--memory's results, one row per recipe."""
-    lines = ["| recipe | dataset | peak resident memory (MB) |", "|---|---|---|"]
+    lines = ["| recipe | dataset | peak resident memory (MiB) |", "|---|---|---|"]
     lines += [f"| `{r['model']}` | {r['dataset']} | {r['peak_memory_mb']:,} |" for r in rows]
     return "\n".join(lines)
 

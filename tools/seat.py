@@ -74,7 +74,7 @@ class Seat:
                 f.write(str(os.getpid()))
 
     def peak_memory_mb(self) -> Optional[float]:
-        """The most memory the seat's processes held together (page cache included), in MB."""
+        """The most memory the seat's processes held together (page cache included), in MiB."""
         for folder in self.folders:
             for name in ("memory.peak", "memory.max_usage_in_bytes"):
                 try:
