@@ -50,7 +50,7 @@ from cnnlib.utils import configure_threads, device, mode_banner, quick_mode, set
 configure_threads()  # PyTorch's threads: the CPUs this process may use, not the machine's cores
 
 __version__ = "0.1.0"
-_SUBMODULES = {"ops", "models", "utils", "data", "train", "viz", "widgets", "checks", "features"}
+_SUBMODULES = {"ops", "models", "utils", "data", "train", "viz", "widgets", "checks", "features", "backprop"}
 
 
 def __getattr__(name: str):

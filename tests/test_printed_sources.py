@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-MODULES = ["ops", "models", "data", "train", "features", "viz", "widgets", "checks", "utils"]
+MODULES = ["ops", "models", "data", "train", "features", "viz", "widgets", "checks", "utils", "backprop"]
 MAX_LINES = 30
 
 

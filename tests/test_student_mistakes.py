@@ -17,7 +17,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnnlib import checks, data, features, models, ops, train, utils, viz, widgets
+from cnnlib import backprop, checks, data, features, models, ops, train, utils, viz, widgets
 
 SENTENCES = (TypeError, ValueError, FileNotFoundError, train.CheckpointError, data.DataNotFoundError,
              train.TrainingDiverged)
@@ -67,7 +67,7 @@ def _outcome(call) -> str:
 
 
 def _public_functions():
-    for module in (ops, models, data, train, features, viz, widgets, checks, utils):
+    for module in (ops, models, data, train, features, viz, widgets, checks, utils, backprop):
         for name, fn in vars(module).items():
             if name.startswith("_") or name in LONG_WORK or not callable(fn):
                 continue
