@@ -1415,3 +1415,100 @@ def _book_cnn_history(net: nn.Module, history: object, val_loader: object) -> bo
     return _report(True, "", f"Correct: the loss fell {losses[0]:.2f} → {losses[-1]:.2f} and book_cnn gets {acc:.0%} "
                              f"of the validation images right (chance: 10%), with {ratio:.0f} times fewer parameters "
                              f"than the MLP.")
+
+
+# ---------------------------------------------------------------- 10 backpropagation
+
+@_exercise("10.1", """
+from cnnlib.ops import corr2d
+
+def kernel_grad(X, grad_Y):
+    # Y[i, j] = sum over (a, b) of X[i + a, j + b] * K[a, b], so weight K[a, b] met X[i + a, j + b] at every output
+    # pixel: dL/dK[a, b] = sum over (i, j) of grad_Y[i, j] * X[i + a, j + b]. That is grad_Y sliding over X like a
+    # kernel: a cross-correlation of the input with the output's gradient.
+    return corr2d(X, grad_Y)  # (H - out_h + 1, W - out_w + 1) = (kh, kw)
+""")
+def check_kernel_grad(kernel_grad: Callable) -> bool:
+    """10.1: kernel_grad(X, grad_Y) -> dL/dK (kh, kw) for Y = corr2d(X, K), X (H, W), grad_Y = dL/dY; checked by
+    torch.autograd.gradcheck (float64) with kernel_grad as the kernel's backward pass, and against autograd."""
+    from cnnlib.backprop import corr2d_backward  # here: the checks of notebooks 01-09 do not need it
+
+    why = _not_a_function(kernel_grad, "kernel_grad")
+    if why:
+        return _report(False, why)
+    g = torch.Generator().manual_seed(10)
+    for x_shape, k_shape in (((4, 4), (2, 2)), ((5, 7), (3, 2)), ((6, 5), (1, 3))):
+        X, K = torch.randn(x_shape, generator=g, dtype=torch.float64), torch.randn(k_shape, generator=g,
+                                                                                   dtype=torch.float64)
+        grad_Y = torch.randn(x_shape[0] - k_shape[0] + 1, x_shape[1] - k_shape[1] + 1, generator=g,
+                             dtype=torch.float64)
+        call = f"kernel_grad(X, grad_Y) for X of shape {x_shape} and a {k_shape[0]}x{k_shape[1]} kernel"
+        got, why = _call(kernel_grad, call, X.clone(), grad_Y.clone())
+        if why:
+            swapped = " Which array slides over which? grad_Y is the smaller one." if "larger than" in why else ""
+            return _report(False, why + swapped)
+        got, why = _tensor(got, f"The result of {call}", k_shape, "corr2d(X, grad_Y)")
+        if why:
+            return _report(False, why + " The kernel's gradient has one number per weight: the kernel's shape.")
+        want = corr2d_backward(X, K, grad_Y)[1]
+        if torch.allclose(got, want.flip(0, 1), atol=1e-6) and not torch.allclose(got, want, atol=1e-6):
+            return _report(False, "Your gradient is the right one upside down and mirrored: corr2d does not flip "
+                                  "(that is convolve2d); slide grad_Y over X as it is.")
+        if not _grad_checked(X, K, kernel_grad):
+            return _report(False, f"torch.autograd.gradcheck disagrees for {call}: a small change of K[a, b] moves "
+                                  f"the loss by a different amount than your gradient says. Write dL/dK[a, b] as a "
+                                  f"sum over the output pixels (i, j) of grad_Y[i, j] times the input pixel K[a, b] "
+                                  f"met there.")
+    return _report(True, "", "Correct, and gradient-checked: the kernel's gradient is the input cross-correlated "
+                             "with the output's gradient, corr2d(X, grad_Y).")
+
+
+def _grad_checked(X: Tensor, K: Tensor, kernel_grad: Callable) -> bool:
+    """torch.autograd.gradcheck of corr2d with the student's kernel_grad as the kernel's backward pass (float64)."""
+    from cnnlib.backprop import corr2d_backward
+
+    class Corr2dWithTheirGrad(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, X: Tensor, K: Tensor) -> Tensor:
+            ctx.save_for_backward(X, K)
+            return corr2d(X, K)
+
+        @staticmethod
+        def backward(ctx, grad_Y: Tensor) -> tuple[Tensor, Tensor]:
+            X, K = ctx.saved_tensors
+            grad_K = torch.as_tensor(kernel_grad(X.detach().clone(), grad_Y.detach().clone()), dtype=torch.float64)
+            return corr2d_backward(X, K, grad_Y)[0], grad_K.reshape(K.shape)
+
+    try:
+        inputs = (X.clone().requires_grad_(), K.clone().requires_grad_())
+        return torch.autograd.gradcheck(Corr2dWithTheirGrad.apply, inputs, raise_exception=False)
+    except Exception:  # the student's function fails on gradcheck's inputs: not checked
+        return False
+
+
+@_exercise("10.2", """
+# Max pooling: only the largest pixel of the window changed Y[i, j], so only it gets gradient (no ties here).
+# Average pooling: every one of the 3 x 3 pixels counted 1/9, so all 9 get gradient.
+# Convolution 3x3 with padding 1 at Y[0, 0]: its window covers rows -1..1 and columns -1..1; 5 of its 9 cells are
+# padding (their gradient is thrown away), 2 x 2 = 4 are pixels of the image.
+answer = (1, 9, 4)
+""")
+def check_gradient_reach(answer: object) -> bool:
+    """10.2: (input pixels that get a gradient from one output pixel of 3x3 max pooling, of 3x3 average pooling, and
+    from Y[0, 0] of a 3x3 convolution with padding 1), all with stride 1, for an image with no ties."""
+    counts, why = _wholes(answer, ("max pooling", "average pooling", "convolution at Y[0, 0]"), "(1, 1, 1)")
+    if why:
+        return _report(False, why)
+    n_max, n_avg, n_conv = counts
+    if n_max != 1:
+        return _report(False, "Max pooling: which pixels of the window changed the output? Only the largest one; "
+                              "a small change of any other pixel leaves the max as it is.")
+    if n_avg != 9:
+        return _report(False, "Average pooling: every pixel of the 3x3 window counts 1/9 in the mean, so each one "
+                              "changes the output a little.")
+    if n_conv == 9:
+        return _report(False, "At Y[0, 0] with padding 1, part of the window lies on the padding: zeros that are not "
+                              "pixels of the image. Count only the window's cells inside the image.")
+    return _report(n_conv == 4, "Draw the 3x3 window of Y[0, 0] with padding 1: it covers rows -1, 0, 1 and columns "
+                                "-1, 0, 1. Which of its cells are inside the image?",
+                   "Correct: 1, 9 and 4. The widget above shows each of them.")

@@ -822,3 +822,47 @@ def _shift_accuracy_args(shifts: object, accuracies: object, title: object) -> l
         for a in accs:
             _check.number(a, f"an accuracy in {where}", minimum=0, maximum=1, example="0.85")
     return shifts
+
+
+# ---------------------------------------------------------------- 10 backpropagation
+
+def plot_gradient_flow(X: torch.Tensor, Y: torch.Tensor, grad_X: torch.Tensor, i: int, j: int,
+                       title: str = "") -> Figure:
+    """Where the gradient of one output pixel Y[i, j] goes: the input X (H, W) with the pixels that receive it
+    outlined, the gradient grad_X (H, W) those pixels receive (numbers written when it fits), and the output Y with
+    Y[i, j] outlined. The outlines are drawn with solid lines and a second colour, so they read without colour."""
+    X, Y, G, i, j = _gradient_flow_args(X, Y, grad_X, i, j, title)
+    fig = Figure(figsize=(10.5, 3.9), layout="constrained")
+    ax_in, ax_grad, ax_out = fig.subplots(1, 3)
+    ax_in.imshow(X, cmap="gray")
+    reached = np.argwhere(G != 0)
+    for r, c in reached:
+        ax_in.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, lw=2, color=_COLOURS[1]))
+    ax_in.set_title(f"input X {X.shape[0]}×{X.shape[1]}: the {len(reached)} pixel{'s' * (len(reached) != 1)}\n"
+                    f"that receive gradient from Y[{i}, {j}]", fontsize=9)
+    limit = float(np.abs(G).max()) or 1.0
+    ax_grad.imshow(G, cmap="PuOr_r", vmin=-limit, vmax=limit)  # purple/orange: readable with red-green blindness
+    if max(G.shape) <= _MAX_WRITTEN:
+        for r, c in reached:
+            dark = abs(G[r, c]) > 0.6 * limit  # white digits on the darkest cells
+            ax_grad.text(c, r, f"{G[r, c]:.2g}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
+    ax_grad.set_title(f"grad_X: ∂Y[{i}, {j}] / ∂X\n(zero everywhere else)", fontsize=9)
+    ax_out.imshow(Y, cmap="gray")
+    ax_out.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, color=_COLOURS[1]))
+    ax_out.set_title(f"output Y {Y.shape[0]}×{Y.shape[1]}: Y[{i}, {j}] outlined", fontsize=9)
+    for ax in (ax_in, ax_grad, ax_out):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def _gradient_flow_args(X: object, Y: object, grad_X: object, i: object, j: object, title: object) -> tuple:
+    """Three grey planes, grad_X shaped like X, (i, j) inside Y; returns them as arrays and ints."""
+    X, Y, G = _plane(X, "X"), _plane(Y, "Y"), _plane(grad_X, "grad_X")
+    _title(title)
+    if G.shape != X.shape:
+        raise ValueError(f"grad_X must have the shape of X {X.shape}, got {G.shape}: one gradient per input pixel")
+    return (X, Y, G, _check.whole(i, "i", 0, Y.shape[0] - 1, hint=f" (Y has {Y.shape[0]} rows)"),
+            _check.whole(j, "j", 0, Y.shape[1] - 1, hint=f" (Y has {Y.shape[1]} columns)"))

@@ -24,11 +24,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from cnnlib import _check
+from cnnlib.backprop import corr2d_backward, pool2d_backward
 from cnnlib.data import data_root, dataset_info, load_tensors, missing_files
 from cnnlib.features import capture_activations, feature_maps, layer_titles
-from cnnlib.ops import conv_matrix, conv_output_shape, corr2d_fast, pool2d
-from cnnlib.viz import (_mean_std, _plot_conv_matrix, _plot_feature_maps, plot_channels, plot_panels, plot_pooling,
-                        plot_windows)
+from cnnlib.ops import conv_matrix, conv_output_shape, corr2d_fast, corr2d_strided, pool2d
+from cnnlib.viz import (_mean_std, _plot_conv_matrix, _plot_feature_maps, plot_channels, plot_gradient_flow,
+                        plot_panels, plot_pooling, plot_windows)
 
 _STRIDE_WHY = "; a stride of 0 would never move the window to its next position"
 
@@ -858,3 +859,105 @@ def _browser_args(model: object, images: object, labels: object, classes: object
         raise ValueError(f"images holds {len(images):,} images; the browser keeps every layer's maps of every image "
                          f"in memory, so pass at most {_MAX_BROWSER_IMAGES}, e.g. images[:32]")
     return _display_args(images, labels, classes, mean, std, model)
+
+
+# ---------------------------------------------------------------- 10 backpropagation: where one pixel's gradient goes
+
+_FLOW_OPERATIONS = ("convolution", "max pooling", "avg pooling")
+_FLOW_SIDE = 16  # the input is at most 16x16, so every pixel and every number of the gradient stays readable
+
+
+def flow_kernel(size: int) -> torch.Tensor:
+    """The widget's kernel (size, size): 1, 2, 3, ... row by row, divided by size*size, so its copy in grad_X shows
+    which weight sent each pixel its gradient."""
+    size = _check.whole(size, "size", 1, _FLOW_SIDE, hint=f"; the input has at most {_FLOW_SIDE} pixels a side")
+    return torch.arange(1, size * size + 1, dtype=torch.float32).reshape(size, size) / (size * size)
+
+
+def gradient_flow(X: torch.Tensor, operation: str, size: int, stride: int = 1, padding: int = 0, i: int = 0,
+                  j: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Y = operation(X) for a grey image X (H, W), and grad_X = dY[i, j]/dX (H, W): the backward pass with an
+    upstream gradient of 1 at output pixel (i, j) and 0 elsewhere. Convolution uses flow_kernel(size)."""
+    operation, size, stride, padding, i, j = _flow_args(X, operation, size, stride, padding, i, j)
+    if operation == "convolution":
+        K = flow_kernel(size).to(X.dtype)
+        Y = corr2d_strided(X, K, padding, stride)  # (out_h, out_w)
+    else:
+        mode = operation.split()[0]  # "max" or "avg"
+        Y = pool2d(X, size, mode, padding, stride)
+    grad_Y = torch.zeros_like(Y)
+    grad_Y[i, j] = 1.0  # the loss is Y[i, j] itself
+    if operation == "convolution":
+        return Y, corr2d_backward(X, K, grad_Y, padding, stride)[0]
+    return Y, pool2d_backward(X, grad_Y, size, mode, padding, stride)
+
+
+def _flow_args(X: object, operation: object, size: object, stride: object, padding: object, i: object,
+               j: object) -> tuple:
+    """A small grey image, one of the operations, settings that fit, and (i, j) inside the output."""
+    _check.tensor(X, "X", 2, "(H, W), one grey image")
+    if max(X.shape) > _FLOW_SIDE:
+        raise ValueError(f"X is {X.shape[0]}x{X.shape[1]} pixels; gradient_flow writes every gradient into its pixel, "
+                         f"so it takes images of at most {_FLOW_SIDE}x{_FLOW_SIDE}, e.g. "
+                         f"sample_image({_FLOW_SIDE}, grey=True)")
+    _check.choice(operation, "operation", _FLOW_OPERATIONS)
+    size = _check.whole(size, "size", 1, _FLOW_SIDE, hint=f"; the input has at most {_FLOW_SIDE} pixels a side")
+    stride = _check.whole(stride, "stride", 1, hint=_STRIDE_WHY)
+    padding = _check.whole(padding, "padding", 0, hint="; padding adds rows and columns (0 for none)")
+    if operation != "convolution" and 2 * padding > size:
+        raise ValueError(f"padding {padding} is more than half the pooling window {size}; like PyTorch, use padding "
+                         f"<= size // 2, here at most {size // 2}")
+    out_h, out_w = conv_output_shape(X.shape, size, padding, stride)  # also: the window must fit
+    i = _check.whole(i, "row i", 0, out_h - 1, hint=f" (the output is {out_h}×{out_w})")
+    j = _check.whole(j, "column j", 0, out_w - 1, hint=f" (the output is {out_h}×{out_w})")
+    return operation, size, stride, padding, i, j
+
+
+def _status_flow(Y: torch.Tensor, grad_X: torch.Tensor, operation: str, size: int, stride: int, padding: int,
+                 i: int, j: int) -> str:
+    n = int((grad_X != 0).sum())
+    return (f"Y[{i}, {j}] of {Y.shape[0]}×{Y.shape[1]}: its gradient reaches {n} input pixel{'s' * (n != 1)} "
+            f"({operation} {size}×{size}, stride {stride}, padding {padding})")
+
+
+def gradient_flow_widget(X: Optional[torch.Tensor] = None) -> widgets.VBox:
+    """Pick an operation, its window, stride and padding, and an output pixel: see which input pixels its gradient
+    reaches and how much each gets (gradient_flow, plot_gradient_flow).
+
+    CSS classes: cnn-gradient-flow (the whole widget), cnn-operation, cnn-size, cnn-stride, cnn-padding, cnn-row,
+    cnn-col, cnn-status (what the gradient reaches, or what is wrong with the setting), cnn-output (the figure).
+    """
+    X = sample_image(12, grey=True) if X is None else _flow_image(X)
+    style = {"description_width": "initial"}
+    operation = widgets.ToggleButtons(options=list(_FLOW_OPERATIONS), value="convolution").add_class("cnn-operation")
+    boxes = {name: widgets.BoundedIntText(value=value, min=0, max=_FLOW_SIDE, description=name, style=style,
+                                          layout=widgets.Layout(width="110px")).add_class(f"cnn-{css}")
+             for name, css, value in (("size", "size", 3), ("stride", "stride", 1), ("padding", "padding", 0),
+                                      ("row i", "row", 2), ("column j", "col", 3))}
+    status = widgets.Label().add_class("cnn-status")
+    image = widgets.Image(format="png").add_class("cnn-output")
+
+    def update(_=None) -> None:
+        settings = [boxes[name].value for name in ("size", "stride", "padding", "row i", "column j")]
+        try:
+            Y, grad_X = gradient_flow(X, operation.value, *settings)
+        except (ValueError, TypeError) as err:
+            status.value = f"⚠ {err} (the picture still shows the last valid setting)"
+            return
+        i, j = settings[3:]
+        image.value = figure_png(plot_gradient_flow(X, Y, grad_X, i, j))
+        status.value = _status_flow(Y, grad_X, operation.value, *settings)
+
+    for control in [operation, *boxes.values()]:
+        control.observe(update, names="value")
+    update()
+    return widgets.VBox([operation, widgets.HBox(list(boxes.values())), status, image]).add_class("cnn-gradient-flow")
+
+
+def _flow_image(X: object) -> torch.Tensor:
+    """A grey image (H, W) of at most _FLOW_SIDE pixels a side."""
+    _check.tensor(X, "X", 2, "(H, W), one grey image")
+    if max(X.shape) > _FLOW_SIDE:
+        raise ValueError(f"X is {X.shape[0]}x{X.shape[1]} pixels; the gradient-flow widget takes images of at most "
+                         f"{_FLOW_SIDE}x{_FLOW_SIDE}, e.g. sample_image({_FLOW_SIDE}, grey=True)")
+    return X

@@ -584,6 +584,13 @@ WRONG: dict[str, list[tuple[object, str]]] = {  # key -> (wrong answer, a piece 
              (lambda X, mean, std: X.mean(), "shape"), (lambda X, mean, std: 1 / 0, "ZeroDivisionError")],
     "09.3": [(lambda X, k: torch.roll(X, k, dims=3), "wraps"), (lambda X, k: F.pad(X, (0, k))[..., k:], "LEFT"),
              (lambda X, k: F.pad(X, (k, 0)), "must have shape (2, 3, 6, 7)"), (lambda X, k: X, "column j")],
+    "10.1": [(lambda X, g: corr2d(X, g).flip(0, 1), "upside down and mirrored"),
+             (lambda X, g: 2 * corr2d(X, g), "gradcheck disagrees"), (lambda X, g: X, "must have shape (2, 2)"),
+             (lambda X, g: corr2d(g, X), "which? grad_Y is the smaller"), (lambda X, g: 1 / 0, "ZeroDivisionError"),
+             (lambda X, g: None, "returned None"), ("kernel_grad", "function itself")],
+    "10.2": [((9, 9, 4), "Only the largest"), ((1, 1, 4), "counts 1/9"), ((1, 9, 9), "lies on the padding"),
+             ((1, 9, 6), "inside the image"), ((1, 9), "Give 3 numbers"), ((1, 9, 4.5), "whole number"),
+             (None, "still None")],
 }
 
 MORE_WRONG: dict[str, list[tuple[object, str]]] = {  # the exercises that build, change or train a network
@@ -695,8 +702,8 @@ def test_a_wrong_answer_is_refused_with_its_hint(key, wrong, hint):
 # ---------------------------------------------------------------- right answers in every form get ✓
 
 WHOLE_KEYS = ["01.2", "03.1", "04.1", "07.2", "07.3", "08.3"]
-TUPLE_KEYS = ["03.2", "05.1", "08.1"]
-FUNCTION_KEYS = ["01.3", "01.4", "03.3", "04.3", "05.3", "06.2", "06.3", "08.2", "08.4", "09.2", "09.3"]
+TUPLE_KEYS = ["03.2", "05.1", "08.1", "10.2"]
+FUNCTION_KEYS = ["01.3", "01.4", "03.3", "04.3", "05.3", "06.2", "06.3", "08.2", "08.4", "09.2", "09.3", "10.1"]
 TENSOR_KEYS = ["02.1", "02.3", "04.2", "05.2"]
 NETWORK_KEYS = ["02.2", "05.4", "06.4", "07.4", "09.4"]  # a trained layer, a network or a class, with its own tests
 
@@ -771,6 +778,11 @@ OTHER_RIGHT: dict[str, list[object]] = {  # correct answers in other forms than 
     "09.2": [lambda X, mean, std: ((X.double() - torch.tensor(mean, dtype=torch.float64)[:, None, None])
                                    / torch.tensor(std, dtype=torch.float64)[:, None, None])],
     "09.3": [lambda X, k: shift_images(X, k)],
+    "10.1": [lambda X, g: corr2d(X.float(), g.float()), lambda X, g: corr2d(X, g).numpy(),
+             lambda X, g: torch.stack([torch.stack([(g * X[a:a + g.shape[0], b:b + g.shape[1]]).sum()
+                                                    for b in range(X.shape[1] - g.shape[1] + 1)])
+                                       for a in range(X.shape[0] - g.shape[0] + 1)]),
+             lambda X, g: F.conv2d(X[None, None], g[None, None])[0, 0].tolist()],
     "01.4": [conv_as_linear_by_probing],
     "05.4": [Args((lenet_stack(), torch.Size([1, 16, 24, 24]))), Args((lenet_stack(nested=True), [1, 16, 24, 24])),
              Args((lenet_stack(pools=lambda: [nn.AvgPool2d(2), nn.AvgPool2d(2)]), (1, 16, 24, 24))),
