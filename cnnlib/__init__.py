@@ -11,7 +11,9 @@ import sys
 # OpenMP threads that finish first spin, waiting for the others: on a shared CPU (a JupyterHub seat, two notebooks
 # training at once) the spinning takes the cores the others need, and training gets several times slower. OpenMP
 # reads this when PyTorch loads, so it is set here, before `import torch` (README: "On a shared CPU").
-_OPENMP_STARTED_FIRST = "torch" in sys.modules  # imported before cnnlib: OpenMP already runs with its own policy
+# PyTorch imported before cnnlib with no policy in the environment (the notebooks' first cell sets one before their
+# `import torch`): OpenMP already runs with its default policy, and setting the variable now changes nothing.
+_OPENMP_STARTED_FIRST = "torch" in sys.modules and "OMP_WAIT_POLICY" not in os.environ
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from cnnlib.models import (

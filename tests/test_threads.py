@@ -155,3 +155,8 @@ def test_the_banner_says_when_openmp_started_before_cnnlib_could_choose():
     said = subprocess.run([sys.executable, "-c", "import torch, cnnlib; print(cnnlib.utils.configure_threads())"],
                           cwd=REPO, env=env, capture_output=True, text=True, check=True).stdout
     assert "OpenMP's default wait: PyTorch was imported before cnnlib" in said
+    notebook_order = ("import os; os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE'); import torch, cnnlib; "
+                      "print(cnnlib.utils.configure_threads())")  # the first cell, then the imports cell
+    said = subprocess.run([sys.executable, "-c", notebook_order], cwd=REPO, env=env, capture_output=True, text=True,
+                          check=True).stdout
+    assert "OpenMP wait policy: PASSIVE" in said and "before cnnlib" not in said
