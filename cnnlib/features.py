@@ -1,6 +1,6 @@
 """Looking inside trained networks: activations (forward hooks), predictions (also averaged with the mirror image:
 test-time augmentation), confusion matrices, mistakes, gradient norms per layer, receptive fields and costs per
-block, and accuracy on shifted images.
+block, accuracy on shifted images, and what a prediction looks at (occlusion and saliency maps).
 
 Every function is plain (tensors in, tensors or lists out), so notebooks 06-09 and the feature-map browser in
 cnnlib.widgets share one tested implementation.
@@ -22,7 +22,7 @@ __all__ = [
     "capture_activations", "layer_titles", "feature_maps", "first_conv_weight",
     "predict", "predict_mirrored", "accuracy", "confusion_matrix", "most_confident_mistakes", "Mistakes",
     "receptive_field", "conv_stack", "BlockCost", "block_costs", "cost_table", "gradient_norms",
-    "shift_images", "shifted_accuracy",
+    "shift_images", "shifted_accuracy", "occlusion_map", "saliency_map",
 ]
 
 _ACTIVATIONS = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.GELU, nn.ELU, nn.SiLU)
@@ -436,3 +436,55 @@ def shifted_accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, shifts:
     predicted = [torch.cat([predict(model, shift_images(Xb, s, s, mode), batch_size).argmax(dim=1)
                             for Xb in _batches(X, batch_size)]) for s in shifts]     # per shift: (N,) labels
     return [(labels == y.cpu()).float().mean().item() for labels in predicted]
+
+
+# ---------------------------------------------------------------- what the network looks at
+
+def occlusion_map(model: nn.Module, image: torch.Tensor, label: int, patch: int = 6, stride: int = 2,
+                  fill: float = 0.0) -> torch.Tensor:
+    """How much the probability of class `label` drops when a patch x patch square of `image` (C, H, W) covers
+    each pixel: (H, W), the mean drop over the squares (every `stride` pixels) that cover it.
+
+    On normalised images the default fill 0 is the dataset's mean colour: a grey square (Zeiler and Fergus, 2014).
+    """
+    patch, stride, dev = _occlusion_args(model, image, label, patch, stride, fill)
+    _, H, W = image.shape
+    corners = [(r, c) for r in range(0, H - patch + 1, stride) for c in range(0, W - patch + 1, stride)]
+    covered = image.repeat(len(corners), 1, 1, 1)  # (squares, C, H, W): one copy per square
+    for k, (r, c) in enumerate(corners):
+        covered[k, :, r:r + patch, c:c + patch] = fill
+    with eval_no_grad(model):
+        p = model(image[None].to(dev)).softmax(dim=1)[0, label].cpu()          # the uncovered image
+        drops = p - model(covered.to(dev)).softmax(dim=1)[:, label].cpu()       # (squares,)
+    total, count = torch.zeros(H, W), torch.zeros(H, W)
+    for (r, c), drop in zip(corners, drops):
+        total[r:r + patch, c:c + patch] += drop
+        count[r:r + patch, c:c + patch] += 1
+    return total / count.clamp(min=1)  # (H, W): > 0 where covering hurts; 0 where no square reached
+
+
+def _occlusion_args(model: object, image: object, label: object, patch: object, stride: object,
+                    fill: object) -> tuple[int, int, torch.device]:
+    _check.tensor(image, "image", 3, "(C, H, W), one image")
+    _model_and_images(model, image[None])
+    _check.whole(label, "label", 0, (_check.num_classes_of(model) or 10**6) - 1)
+    patch = _check.whole(patch, "patch", 1, min(image.shape[1:]), hint="; the square must fit in the image")
+    stride = _check.whole(stride, "stride", 1, hint="; the square moves this many pixels at a time")
+    _check.number(fill, "fill", example="0.0")
+    return patch, stride, model_device(model)
+
+
+def saliency_map(model: nn.Module, image: torch.Tensor, label: int) -> torch.Tensor:
+    """|d score[label] / d image|, the largest over the colour channels: (H, W). Where a small change of a pixel
+    would move the class's score most (Simonyan, Vedaldi and Zisserman, 2014); computed in eval mode."""
+    _occlusion_args(model, image, label, 1, 1, 0.0)
+    X = image[None].detach().to(model_device(model)).requires_grad_()  # (1, C, H, W)
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()  # batch norm with its running statistics, no dropout
+    try:
+        with torch.enable_grad():  # the score (logit) of the class, not its probability; the weights' .grad untouched
+            grad, = torch.autograd.grad(model(X)[0, label], X)  # (1, C, H, W)
+    finally:
+        for m, training in flags:
+            m.training = training
+    return grad[0].abs().amax(dim=0).cpu()  # (H, W)

@@ -866,3 +866,40 @@ def _gradient_flow_args(X: object, Y: object, grad_X: object, i: object, j: obje
         raise ValueError(f"grad_X must have the shape of X {X.shape}, got {G.shape}: one gradient per input pixel")
     return (X, Y, G, _check.whole(i, "i", 0, Y.shape[0] - 1, hint=f" (Y has {Y.shape[0]} rows)"),
             _check.whole(j, "j", 0, Y.shape[1] - 1, hint=f" (Y has {Y.shape[1]} columns)"))
+
+
+def plot_attributions(images: torch.Tensor, titles: Sequence[str], occlusions: Sequence[torch.Tensor],
+                      saliencies: Sequence[torch.Tensor], mean: Optional[tuple] = None, std: Optional[tuple] = None,
+                      title: Optional[str] = None) -> Figure:
+    """One column per image (N, C, H, W): the image, its occlusion map (how much covering each square costs the true
+    class, occlusion_map) and its saliency map (saliency_map). Sequential colour maps only (no red/green)."""
+    _attributions_args(images, titles, occlusions, saliencies, title)
+    n = len(images)
+    fig = Figure(figsize=(2.1 * n, 6.6), layout="constrained")
+    axes = fig.subplots(3, n, squeeze=False)
+    for k in range(n):
+        axes[0, k].imshow(_to_image(images[k], mean, std), cmap="gray")
+        axes[0, k].set_title(titles[k], fontsize=8)
+        occ = axes[1, k].imshow(occlusions[k].numpy(), cmap="magma", vmin=min(0.0, float(occlusions[k].min())))
+        fig.colorbar(occ, ax=axes[1, k], shrink=0.7)
+        axes[2, k].imshow(saliencies[k].numpy(), cmap="viridis")
+        for ax in axes[:, k]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[1, 0].set_ylabel("probability lost\nwhen a square is covered", fontsize=8)
+    axes[2, 0].set_ylabel("saliency |d score / d pixel|", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def _attributions_args(images: object, titles: object, occlusions: object, saliencies: object, title: object) -> None:
+    _check.images(images, "images")
+    _titles(titles, len(images), "titles")
+    for name, maps in (("occlusions", occlusions), ("saliencies", saliencies)):
+        if not isinstance(maps, Sequence) or len(maps) != len(images):
+            raise TypeError(f"{name} must be a list of {len(images)} maps, one per image (occlusion_map, "
+                            f"saliency_map), got {_check.short(maps)}")
+        for m in maps:
+            _plane(m, name)
+    _title(title)
