@@ -27,28 +27,31 @@ IntOrPair = Union[int, Tuple[int, int]]
 # ---------------------------------------------------------------- argument checks shared by this module
 
 def _kernel_fits(input_size: object, kernel_size: object, padding: object, stride: object,
-                 what: str = "kernel", name: str = "kernel_size") -> tuple[tuple[int, int], ...]:
-    """((H, W), (kh, kw), (ph, pw), (sh, sw)) as ints, or a sentence saying which one is impossible."""
+                 what: str = "kernel", name: str = "kernel_size", dilation: object = 1) -> tuple[tuple[int, int], ...]:
+    """((H, W), (kh, kw), (ph, pw), (sh, sw), (dh, dw)) as ints, or a sentence saying which one is impossible."""
     H, W = _check.pair(input_size, "input_size", 1, hint="; for a tensor X pass X.shape[-2:]")
     kh, kw = _check.pair(kernel_size, name, 1)
     ph, pw = _check.pair(padding, "padding", 0, hint="; padding adds rows and columns of zeros, so use 0 for none")
     sh, sw = _check.pair(stride, "stride", 1, hint="; a stride of 0 would never move the window to its next position")
-    too_big = [f"{dim} {k} > {n} + 2*{p}" for dim, k, n, p in (("height", kh, H, ph), ("width", kw, W, pw))
-               if k > n + 2 * p]
+    dh, dw = _check.pair(dilation, "dilation", 1, hint="; dilation 1 is an ordinary kernel, 2 skips every other pixel")
+    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the window's extent once dilated
+    too_big = [f"{dim} {e} > {n} + 2*{p}" for dim, e, n, p in (("height", eh, H, ph), ("width", ew, W, pw))
+               if e > n + 2 * p]
     if too_big:
-        raise ValueError(f"{what} {kh}x{kw} is larger than the padded input {H + 2 * ph}x{W + 2 * pw} "
+        spread = f" (dilated to {eh}x{ew})" if (dh, dw) != (1, 1) else ""
+        raise ValueError(f"{what} {kh}x{kw}{spread} is larger than the padded input {H + 2 * ph}x{W + 2 * pw} "
                          f"({', '.join(too_big)}); add padding or use a smaller {what}")
-    return (H, W), (kh, kw), (ph, pw), (sh, sw)
+    return (H, W), (kh, kw), (ph, pw), (sh, sw), (dh, dw)
 
 
 def _conv_args(X: object, K: object, x_layout: str = "(H, W)", batched: bool = False,
-               padding: object = 0, stride: object = 1) -> tuple[tuple[int, int], ...]:
+               padding: object = 0, stride: object = 1, dilation: object = 1) -> tuple[tuple[int, int], ...]:
     """Checks for an image X (H, W) (or (..., H, W) when batched) and a kernel K (kh, kw); returns _kernel_fits."""
     _check.tensor(X, "X", 2, x_layout, at_least=batched)
     _check.tensor(K, "K", 2, "(kh, kw)")
     _check.same_kind(X, K)
-    sizes = _kernel_fits(X.shape[-2:], K.shape, padding, stride)
-    (H, W), _, (ph, pw), (sh, sw) = sizes
+    sizes = _kernel_fits(X.shape[-2:], K.shape, padding, stride, dilation=dilation)
+    (H, W), _, (ph, pw), _, _ = sizes
     padded = X.numel() // (H * W) * (H + 2 * ph) * (W + 2 * pw)
     _check.nbytes(padded, f"padding {ph}x{pw} around a {H}x{W} input", "use padding of at most a few pixels",
                   X.element_size())
@@ -99,7 +102,7 @@ def convolve2d(X: Tensor, K: Tensor) -> Tensor:
 def conv_matrix(K: Tensor, input_shape: IntOrPair, padding: IntOrPair = 0, stride: IntOrPair = 1) -> Tensor:
     """Dense W (out_h*out_w, H*W): W @ X.flatten() is X cross-correlated with K (padding, stride), flattened."""
     _check.tensor(K, "K", 2, "(kh, kw)")
-    (H, W_in), (h, w), (ph, pw), (sh, sw) = _kernel_fits(input_shape, K.shape, padding, stride)
+    (H, W_in), (h, w), (ph, pw), (sh, sw), _ = _kernel_fits(input_shape, K.shape, padding, stride)
     out_h, out_w = (H + 2 * ph - h) // sh + 1, (W_in + 2 * pw - w) // sw + 1
     _check.nbytes(out_h * out_w * (H + 2 * ph) * (W_in + 2 * pw), f"the matrix W of a {H}x{W_in} input",
                   "W grows with the fourth power of the image side: try an input of at most 64x64", K.element_size())
@@ -142,7 +145,7 @@ def corr2d_fast(X: Tensor, K: Tensor, padding: IntOrPair = 0, stride: IntOrPair 
 
     Leading dimensions share one K; padding and stride (notebook 03) work as in nn.Conv2d.
     """
-    _, (h, w), (ph, pw), (sh, sw) = _conv_args(X, K, "(..., H, W)", True, padding, stride)
+    _, (h, w), (ph, pw), (sh, sw), _ = _conv_args(X, K, "(..., H, W)", True, padding, stride)
     X = F.pad(X, (pw, pw, ph, ph))  # (..., H + 2ph, W + 2pw)
     windows = X.unfold(-2, h, sh)  # (..., out_h, W + 2pw, kh): every row window
     windows = windows.unfold(-2, w, sw)  # (..., out_h, out_w, kh, kw): every window at once
@@ -152,20 +155,24 @@ def corr2d_fast(X: Tensor, K: Tensor, padding: IntOrPair = 0, stride: IntOrPair 
 # ---------------------------------------------------------------- 03 padding and stride
 
 def conv_output_shape(input_size: IntOrPair, kernel_size: IntOrPair, padding: IntOrPair = 0,
-                      stride: IntOrPair = 1) -> Tuple[int, int]:
-    """Output (h, w) of a convolution: floor((n + 2p - k) / s) + 1 in each direction (ints or (h, w) pairs)."""
-    (H, W), (kh, kw), (ph, pw), (sh, sw) = _kernel_fits(input_size, kernel_size, padding, stride)
-    return (H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1
+                      stride: IntOrPair = 1, dilation: IntOrPair = 1) -> Tuple[int, int]:
+    """Output (h, w) of a convolution: floor((n + 2p - d(k - 1) - 1) / s) + 1 in each direction (ints or (h, w)
+    pairs); with dilation d = 1 that is floor((n + 2p - k) / s) + 1."""
+    (H, W), (kh, kw), (ph, pw), (sh, sw), (dh, dw) = _kernel_fits(input_size, kernel_size, padding, stride,
+                                                                  dilation=dilation)
+    return (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
 
 
-def corr2d_strided(X: Tensor, K: Tensor, padding: IntOrPair = 0, stride: IntOrPair = 1) -> Tensor:
-    """corr2d with zero padding and a stride: X (H, W), K (kh, kw) -> Y (out_h, out_w), as nn.Conv2d computes it."""
-    _, (h, w), (ph, pw), (sh, sw) = _conv_args(X, K, padding=padding, stride=stride)
+def corr2d_strided(X: Tensor, K: Tensor, padding: IntOrPair = 0, stride: IntOrPair = 1,
+                   dilation: IntOrPair = 1) -> Tensor:
+    """corr2d with zero padding, a stride and a dilation: X (H, W), K (kh, kw) -> Y (out_h, out_w), as nn.Conv2d."""
+    _, (h, w), (ph, pw), (sh, sw), (dh, dw) = _conv_args(X, K, padding=padding, stride=stride, dilation=dilation)
     X = F.pad(X, (pw, pw, ph, ph))  # (H + 2ph, W + 2pw): a border of zeros
-    Y = torch.zeros(((X.shape[0] - h) // sh + 1, (X.shape[1] - w) // sw + 1), dtype=X.dtype, device=X.device)
+    eh, ew = dh * (h - 1) + 1, dw * (w - 1) + 1  # the window's extent: d - 1 pixels skipped between weights
+    Y = torch.zeros(((X.shape[0] - eh) // sh + 1, (X.shape[1] - ew) // sw + 1), dtype=X.dtype, device=X.device)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i*sh:i*sh + h, j*sw:j*sw + w] * K).sum()  # the window moves s pixels at a time
+            Y[i, j] = (X[i*sh:i*sh + eh:dh, j*sw:j*sw + ew:dw] * K).sum()  # every d-th pixel, s pixels on
     return Y
 
 
@@ -236,8 +243,8 @@ def _pool_args(X: object, pool_size: object, mode: object, padding: object,
     """Checks of pool2d's arguments; returns (pool (h, w), padding (h, w), stride (h, w))."""
     _check.tensor(X, "X", 2, "(..., H, W)", at_least=True)
     _check.choice(mode, "mode", ("max", "avg"))
-    _, (p_h, p_w), (pad_h, pad_w), (sh, sw) = _kernel_fits(X.shape[-2:], pool_size, padding, stride, "pooling window",
-                                                       "pool_size")
+    _, (p_h, p_w), (pad_h, pad_w), (sh, sw), _ = _kernel_fits(X.shape[-2:], pool_size, padding, stride,
+                                                              "pooling window", "pool_size")
     if 2 * pad_h > p_h or 2 * pad_w > p_w:
         raise ValueError(f"padding {pad_h}x{pad_w} is more than half the pooling window {p_h}x{p_w}; "
                          f"like PyTorch, use padding <= pool_size // 2, here at most {p_h // 2}x{p_w // 2}")

@@ -212,6 +212,8 @@ def plot_windows(view: dict, max_tiles: int = 8) -> Figure:
     is_pad = np.asarray(view["is_padding"], dtype=bool)  # (Hp, Wp)
     (H, W), (kh, kw) = view["input_size"], view["kernel_size"]
     (ph, pw), (sh, sw) = view["padding"], view["stride"]
+    dh, dw = view.get("dilation", (1, 1))
+    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # a window's extent (kh x kw unless dilated)
     (out_h, out_w), windows = view["output_shape"], view["windows"]
     Hp, Wp = coverage.shape
     fig = Figure(figsize=(12, 5.2), layout="constrained")
@@ -239,14 +241,15 @@ def plot_windows(view: dict, max_tiles: int = 8) -> Figure:
     for (i, j), ls, color, label in styles:
         if i < out_h and j < out_w:
             r, c = windows[i * out_w + j]
-            ax_in.add_patch(Rectangle((c - 0.5, r - 0.5), kw, kh, fill=False, edgecolor=color, lw=2.5,
+            ax_in.add_patch(Rectangle((c - 0.5, r - 0.5), ew, eh, fill=False, edgecolor=color, lw=2.5,
                                       ls=ls, label=label))
     ax_in.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, ncol=2, frameon=False)
     bar = fig.colorbar(im, ax=ax_in, shrink=0.75, label="windows reading this input cell")
     bar.locator = MaxNLocator(integer=True)
     bar.update_ticks()
+    dilated = f", dilation ({dh}, {dw}): the outline spans {eh}×{ew}" if (dh, dw) != (1, 1) else ""
     ax_in.set_title(f"input {H}×{W}, padded by ({ph}, {pw}) → {Hp}×{Wp} (hatched = padding zeros)\n"
-                    f"kernel {kh}×{kw}, stride ({sh}, {sw})", fontsize=10)
+                    f"kernel {kh}×{kw}, stride ({sh}, {sw}){dilated}", fontsize=10)
     ax_in.set_xlabel("column of the padded input")
     ax_in.set_ylabel("row of the padded input")
 
@@ -265,8 +268,8 @@ def plot_windows(view: dict, max_tiles: int = 8) -> Figure:
         for j in range(tw):
             tile = base.copy()
             r, c = windows[i * out_w + j]
-            tile[r:r + kh, c:c + kw] = np.where(is_pad[r:r + kh, c:c + kw, None], [0.65, 0.1, 0.1],
-                                                [0.9, 0.25, 0.25])
+            rows, cols = slice(r, r + eh, dh), slice(c, c + ew, dw)  # the cells the weights meet
+            tile[rows, cols] = np.where(is_pad[rows, cols, None], [0.65, 0.1, 0.1], [0.9, 0.25, 0.25])
             tile = tile.repeat(px, axis=0).repeat(px, axis=1) * lines  # (Hp*px, Wp*px, 3)
             montage[i * tile_h:i * tile_h + Hp * px, j * tile_w:j * tile_w + Wp * px] = tile
     ax_out.imshow(montage, interpolation="nearest")
@@ -277,8 +280,9 @@ def plot_windows(view: dict, max_tiles: int = 8) -> Figure:
     shown = "" if (th, tw) == (out_h, out_w) else f" (first {th}×{tw} shown)"
     ax_out.set_title(f"output Y: {out_h}×{out_w}{shown}\ntile (i, j) = the window (red) that computes Y[i, j]",
                      fontsize=10)
-    fig.suptitle(f"Sliding a {kh}×{kw} kernel over a {H}×{W} input: padding ({ph}, {pw}), stride ({sh}, {sw}) "
-                 f"→ output {out_h}×{out_w}")
+    dilation = f", dilation ({dh}, {dw})" if (dh, dw) != (1, 1) else ""
+    fig.suptitle(f"Sliding a {kh}×{kw} kernel over a {H}×{W} input: padding ({ph}, {pw}), stride ({sh}, {sw})"
+                 f"{dilation} → output {out_h}×{out_w}")
     return fig
 
 

@@ -447,35 +447,40 @@ _MAX_WINDOWS_SIDE = 32  # the picture numbers every cell of the padded input and
 _MAX_WINDOWS_PADDING = 16
 
 
-def sliding_windows(input_size: object, kernel_size: object, padding: object = 0, stride: object = 1) -> dict:
+def sliding_windows(input_size: object, kernel_size: object, padding: object = 0, stride: object = 1,
+                    dilation: object = 1) -> dict:
     """Where every window of a convolution sits on the zero-padded input (ints or (h, w) pairs).
 
-    Returns dict(input_size, kernel_size, padding, stride, padded_shape, output_shape, windows, coverage,
+    Returns dict(input_size, kernel_size, padding, stride, dilation, padded_shape, output_shape, windows, coverage,
     is_padding, unread, text): windows[i * out_w + j] is the (row, col) of the top-left corner of the window of
-    Y[i, j] in padded coordinates; coverage (Hp, Wp) counts the windows reading each cell; unread counts the
-    input pixels no window reads. Raises ValueError/TypeError with a sentence for impossible settings.
+    Y[i, j] in padded coordinates; coverage (Hp, Wp) counts the windows reading each cell (a dilated window reads
+    every d-th cell of its extent); unread counts the input pixels no window reads. Raises ValueError/TypeError with
+    a sentence for impossible settings.
     """
-    (H, W), (kh, kw), (ph, pw), (sh, sw) = _windows_args(input_size, kernel_size, padding, stride)
-    out_h, out_w = conv_output_shape((H, W), (kh, kw), (ph, pw), (sh, sw))  # raises if the kernel does not fit
+    (H, W), (kh, kw), (ph, pw), (sh, sw), (dh, dw) = _windows_args(input_size, kernel_size, padding, stride, dilation)
+    out_h, out_w = conv_output_shape((H, W), (kh, kw), (ph, pw), (sh, sw), (dh, dw))  # raises if it does not fit
     Hp, Wp = H + 2 * ph, W + 2 * pw
     windows = [(i * sh, j * sw) for i in range(out_h) for j in range(out_w)]
     coverage = torch.zeros((Hp, Wp), dtype=torch.int64)  # (Hp, Wp)
     for r, c in windows:
-        coverage[r:r + kh, c:c + kw] += 1
+        coverage[r:r + dh * (kh - 1) + 1:dh, c:c + dw * (kw - 1) + 1:dw] += 1
     is_padding = torch.ones((Hp, Wp), dtype=torch.bool)
     is_padding[ph:ph + H, pw:pw + W] = False
     unread = int(((coverage == 0) & ~is_padding).sum())
-    text = (f"output {out_h}×{out_w}: height ⌊({H} + 2·{ph} − {kh}) / {sh}⌋ + 1 = {out_h}, "
-            f"width ⌊({W} + 2·{pw} − {kw}) / {sw}⌋ + 1 = {out_w}; {out_h * out_w} windows. ")
-    text += (f"{unread} of the {H * W} input pixels are never read (stride larger than the kernel, or "
+    def term(k: int, d: int) -> str:  # what the window takes away: k, or d·(k − 1) + 1 when dilated
+        return f"{k}" if d == 1 else f"{d}·({k} − 1) − 1"
+    text = (f"output {out_h}×{out_w}: height ⌊({H} + 2·{ph} − {term(kh, dh)}) / {sh}⌋ + 1 = {out_h}, "
+            f"width ⌊({W} + 2·{pw} − {term(kw, dw)}) / {sw}⌋ + 1 = {out_w}; {out_h * out_w} windows. ")
+    why = "the gaps of a dilated kernel, " if (dh, dw) != (1, 1) else ""
+    text += (f"{unread} of the {H * W} input pixels are never read ({why}stride larger than the kernel, or "
              f"leftover rows/columns at the end)." if unread else f"Every one of the {H * W} input pixels is read.")
-    return dict(input_size=(H, W), kernel_size=(kh, kw), padding=(ph, pw), stride=(sh, sw),
+    return dict(input_size=(H, W), kernel_size=(kh, kw), padding=(ph, pw), stride=(sh, sw), dilation=(dh, dw),
                 padded_shape=(Hp, Wp), output_shape=(out_h, out_w), windows=windows, coverage=coverage,
                 is_padding=is_padding, unread=unread, text=text)
 
 
-def _windows_args(input_size: object, kernel_size: object, padding: object,
-                  stride: object) -> tuple[tuple[int, int], ...]:
+def _windows_args(input_size: object, kernel_size: object, padding: object, stride: object,
+                  dilation: object) -> tuple[tuple[int, int], ...]:
     """(h, w) pairs of whole numbers the picture can show (conv_output_shape then checks that the kernel fits)."""
     return (_check.pair(input_size, "input_size", 1, _MAX_WINDOWS_SIDE,
                         hint=f"; the picture numbers every input cell, so it stops at "
@@ -484,19 +489,22 @@ def _windows_args(input_size: object, kernel_size: object, padding: object,
             _check.pair(padding, "padding", 0, _MAX_WINDOWS_PADDING,
                         hint=f"; padding adds rows and columns of zeros (0 for none), and the picture shows at "
                              f"most {_MAX_WINDOWS_PADDING} on each side"),
-            _check.pair(stride, "stride", 1, hint=_STRIDE_WHY))
+            _check.pair(stride, "stride", 1, hint=_STRIDE_WHY),
+            _check.pair(dilation, "dilation", 1, hint="; dilation 1 is an ordinary kernel, 2 skips every other pixel"))
 
 
 def window_explorer(input_size: tuple = (8, 8), kernel_size: tuple = (3, 3), padding: tuple = (1, 1),
-                    stride: tuple = (1, 1)) -> widgets.VBox:
-    """Sliders for input size, kernel, padding and stride (height and width) -> every window position drawn.
+                    stride: tuple = (1, 1), dilation: tuple = (1, 1)) -> widgets.VBox:
+    """Sliders for input size, kernel, padding, stride and dilation (height and width) -> every window drawn.
 
     CSS classes: cnn-input-h, cnn-input-w, cnn-kernel-h, cnn-kernel-w, cnn-padding-h, cnn-padding-w,
-    cnn-stride-h, cnn-stride-w (IntSlider), cnn-status (HTML: the output shape and its formula, or why the setting
-    is impossible), cnn-output (Image).
+    cnn-stride-h, cnn-stride-w, cnn-dilation-h, cnn-dilation-w (IntSlider), cnn-status (HTML: the output shape and
+    its formula, or why the setting is impossible), cnn-output (Image).
     """
-    limits = {"input": (1, 12), "kernel": (1, 7), "padding": (0, 3), "stride": (0, 4)}  # stride 0: see the message
-    arguments = {"input_size": input_size, "kernel_size": kernel_size, "padding": padding, "stride": stride}
+    limits = {"input": (1, 12), "kernel": (1, 7), "padding": (0, 3), "stride": (0, 4),  # stride 0: see the message
+              "dilation": (1, 3)}
+    arguments = {"input_size": input_size, "kernel_size": kernel_size, "padding": padding, "stride": stride,
+                 "dilation": dilation}
     start = {name: _start(value, argument, *limits[name], pair=True)
              for name, (argument, value) in zip(limits, arguments.items())}
     sliders = {}

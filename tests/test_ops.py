@@ -463,3 +463,39 @@ def test_outputs_keep_dtype_and_device_of_X(dtype):
                corr2d_multi_in_out(X[None], K[None, None]), corr2d_multi_in_out_1x1(X[None], K[None, None, :1, :1])]
     for Y in outputs:
         assert Y.dtype == dtype and Y.device == X.device
+
+
+# ---------------------------------------------------------------- dilation (notebook 03)
+
+def test_dilated_corr2d_strided_and_its_shape_equal_pytorch_over_random_settings():
+    g = torch.Generator().manual_seed(3)
+    checked = 0
+    for _ in range(400):
+        H, W, kh, kw = (int(v) for v in torch.randint(1, 9, (4,), generator=g))
+        (ph, pw), (sh, sw), (dh, dw) = ((int(v) for v in torch.randint(lo, hi, (2,), generator=g))
+                                        for lo, hi in ((0, 3), (1, 4), (1, 4)))
+        conv = torch.nn.Conv2d(1, 1, (kh, kw), padding=(ph, pw), stride=(sh, sw), dilation=(dh, dw), bias=False)
+        if dh * (kh - 1) + 1 > H + 2 * ph or dw * (kw - 1) + 1 > W + 2 * pw:
+            with pytest.raises(ValueError, match=r"is larger than the padded input"):
+                conv_output_shape((H, W), (kh, kw), (ph, pw), (sh, sw), (dh, dw))
+            with pytest.raises(RuntimeError):
+                conv(torch.zeros(1, 1, H, W))
+            continue
+        X, K = torch.randn(H, W, generator=g, dtype=torch.float64), torch.randn(kh, kw, generator=g, dtype=torch.float64)
+        want = torch.nn.functional.conv2d(X[None, None], K[None, None], padding=(ph, pw), stride=(sh, sw),
+                                          dilation=(dh, dw))[0, 0]
+        got = corr2d_strided(X, K, (ph, pw), (sh, sw), (dh, dw))
+        assert got.shape == want.shape == conv_output_shape((H, W), (kh, kw), (ph, pw), (sh, sw), (dh, dw))
+        assert torch.allclose(got, want)
+        checked += 1
+    assert checked >= 100  # and about as many impossible settings, refused by both
+
+
+def test_dilation_one_is_the_ordinary_kernel_and_zero_is_refused():
+    X, K = torch.randn(7, 6), torch.randn(3, 2)
+    assert torch.equal(corr2d_strided(X, K, 1, 2, dilation=1), corr2d_strided(X, K, 1, 2))
+    with pytest.raises(ValueError, match="dilation must be at least 1"):
+        corr2d_strided(X, K, dilation=0)
+    with pytest.raises(ValueError, match=r"kernel 3x2 \(dilated to 7x3\) is larger than the padded input 5x6"):
+        conv_output_shape((5, 6), (3, 2), 0, 1, (3, 2))
+    assert conv_output_shape((5, 6), (3, 2), (1, 0), 1, (3, 2)) == (1, 4)  # 7 rows fit exactly once

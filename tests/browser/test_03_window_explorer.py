@@ -1,4 +1,4 @@
-"""Notebook 03: the sliding-window explorer (input, kernel, padding and stride sliders for height and width)."""
+"""Notebook 03: the sliding-window explorer (input, kernel, padding, stride and dilation sliders, height and width)."""
 from __future__ import annotations
 
 import pytest
@@ -30,6 +30,13 @@ def test_03_window_explorer(notebook, server, page, shots):
     w.says("input pixels are never read")
     w.picture_changed()
     w.shot("stride-h-4")
+
+    move_slider(w("cnn-dilation-w"), 2)  # the 5 weights of a row spread over 9 columns
+    w.says("width ⌊(8 + 2·1 − 2·(5 − 1) − 1) / 1⌋ + 1 = 2")
+    w.picture_changed()
+    w.shot("dilation-w-2")
+    move_slider(w("cnn-dilation-w"), 1)
+    w.says("width ⌊(8 + 2·1 − 5) / 1⌋ + 1 = 6")
 
     ten_changes(w, lambda i: move_slider(w("cnn-input-w"), 12 - i),  # 12, 11, ..., 3
                 final="width ⌊(3 + 2·1 − 5) / 1⌋ + 1 = 1")
