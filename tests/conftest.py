@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.data_root import CACHED_ROOT, SHARED_DATA, prepare_test_root
 
@@ -25,3 +27,13 @@ def real_data_root() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return root
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Tiny tensors: one thread is faster than two fighting over a busy CPU; restored afterwards.
+    A module asks for it with `pytestmark = pytest.mark.usefixtures("one_torch_thread")`."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

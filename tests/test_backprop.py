@@ -24,13 +24,7 @@ N_GRADCHECK = 20  # gradcheck evaluates the function twice per input number: few
 TOL = dict(rtol=1e-12, atol=1e-12)  # float64: only summation order may differ from PyTorch
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    """Tiny tensors: one thread is faster than two fighting over a busy CPU; restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def close(ours: torch.Tensor, ref: torch.Tensor, case: object = "", **tol) -> None:
