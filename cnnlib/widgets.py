@@ -474,9 +474,20 @@ def sliding_windows(input_size: object, kernel_size: object, padding: object = 0
     why = "the gaps of a dilated kernel, " if (dh, dw) != (1, 1) else ""
     text += (f"{unread} of the {H * W} input pixels are never read ({why}stride larger than the kernel, or "
              f"leftover rows/columns at the end)." if unread else f"Every one of the {H * W} input pixels is read.")
+    text += " " + _transposed_text((H, W), (out_h, out_w), (ph, pw), (sh, sw), (dh * (kh - 1) + 1, dw * (kw - 1) + 1))
     return dict(input_size=(H, W), kernel_size=(kh, kw), padding=(ph, pw), stride=(sh, sw), dilation=(dh, dw),
                 padded_shape=(Hp, Wp), output_shape=(out_h, out_w), windows=windows, coverage=coverage,
                 is_padding=is_padding, unread=unread, text=text)
+
+
+def _transposed_text(size: tuple, out: tuple, padding: tuple, stride: tuple, extent: tuple) -> str:
+    """The transposed convolution of the same settings takes the output back: (out - 1)s - 2p + extent (+ r)."""
+    parts = []
+    for name, n, m, p, s, e in zip(("height", "width"), size, out, padding, stride, extent):
+        r = (n + 2 * p - e) % s  # rows the last stride step left out: output_padding
+        parts.append(f"{name} ({m} − 1)·{s} − 2·{p} + {e}" + (f" + {r}" if r else "") + f" = {n}")
+    return (f"Transposed (nn.ConvTranspose2d, the same windows run backwards): {out[0]}×{out[1]} → "
+            f"{size[0]}×{size[1]}, {', '.join(parts)}.")
 
 
 def _windows_args(input_size: object, kernel_size: object, padding: object, stride: object,

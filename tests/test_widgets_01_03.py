@@ -455,3 +455,26 @@ def test_window_explorer_redraws_and_explains():
     assert warned(status) and "larger than the padded input" in status.value
     sliders["padding-h"].value = 2
     assert not warned(status) and "output 1×8" in status.value
+
+
+def test_the_status_says_how_the_transposed_convolution_takes_the_output_back():
+    """Every setting's transposed shape, output_padding included, is what nn.ConvTranspose2d gives."""
+    import random
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(300):
+        n, k = (rng.randint(1, 12), rng.randint(1, 12)), (rng.randint(1, 5), rng.randint(1, 5))
+        p, s, d = ((rng.randint(0, 2), rng.randint(0, 2)), (rng.randint(1, 4), rng.randint(1, 4)),
+                   (rng.randint(1, 3), rng.randint(1, 3)))
+        try:
+            view = sliding_windows(n, k, p, s, d)
+        except ValueError:
+            continue
+        extent = [dd * (kk - 1) + 1 for dd, kk in zip(d, k)]
+        r = tuple((nn_ + 2 * pp - e) % ss for nn_, pp, e, ss in zip(n, p, extent, s))
+        back = torch.nn.functional.conv_transpose2d(torch.zeros((1, 1) + view["output_shape"]), torch.zeros((1, 1) + k),
+                                                    stride=s, padding=p, dilation=d, output_padding=r)
+        assert tuple(back.shape[2:]) == n
+        assert f"→ {n[0]}×{n[1]}, height" in view["text"] and (f" + {r[0]} = {n[0]}" in view["text"]) == (r[0] > 0)
+        checked += 1
+    assert checked > 100
