@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The series' two commands (see README):
-#   bash series.sh lab    open the notebooks in JupyterLab
+#   bash series.sh lab    open the notebooks in JupyterLab (it prints the address to open; CNNLIB_LAB_PORT, default 8888)
 #   bash series.sh test   run the whole test suite: unit tests, notebooks under nbval, browser tests
 # Both create the virtual environment .venv first when it is missing or out of date.
 set -euo pipefail
@@ -25,7 +25,14 @@ ensure_env() {
 case "${1:-}" in
   lab)
     ensure_env
-    exec "$VENV/bin/jupyter" lab notebooks/ ;;
+    shift
+    port=${CNNLIB_LAB_PORT:-8888}
+    token=$("$VENV/bin/python" -c "import secrets; print(secrets.token_hex(16))")
+    extra=()
+    if [ "$(id -u)" = 0 ]; then extra+=(--allow-root); fi   # containers and many JupyterHub images run as root
+    echo "[series] JupyterLab on notebooks/: open http://127.0.0.1:$port/lab?token=$token (Ctrl-C stops it)"
+    exec "$VENV/bin/jupyter" lab notebooks/ --ServerApp.port="$port" --ServerApp.port_retries=0 \
+      --IdentityProvider.token="$token" ${extra[@]+"${extra[@]}"} "$@" ;;
   test)
     ensure_env
     shift
