@@ -206,8 +206,8 @@ def channel_moments(loader: Iterable) -> tuple[torch.Tensor, torch.Tensor]:
     n = 0
     for X, _ in loader:
         _check.images(X, "a batch")
-        X = X.to(torch.float64)                                    # (B, C, H, W)
-        s, sq = X.sum(dim=(0, 2, 3)), (X * X).sum(dim=(0, 2, 3))    # (C,), (C,)
+        s = X.sum(dim=(0, 2, 3), dtype=torch.float64)                 # (C,), summed in float64
+        sq = X.square().sum(dim=(0, 2, 3), dtype=torch.float64)       # (C,)
         total, total_sq = (s, sq) if total is None else (total + s, total_sq + sq)
         n += X[:, 0].numel()
     if total is None:
