@@ -36,6 +36,8 @@ def test_10_gradient_flow_widget(notebook, server, page, shots):
     w.picture_kept()
     w.shot("row-9-message")
     type_into(w("cnn-row"), "5")
+    w.says("Y[5, 0] of 6×6")
+    w.picture_changed()
     type_into(w("cnn-size"), "15")
     w.says("larger than the padded input")
     w.picture_kept()
