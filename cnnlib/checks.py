@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from cnnlib import _check
+from cnnlib.backprop import corr2d_backward
 from cnnlib.models import Classifier, LeNetModern, materialize, vgg_small
 from cnnlib.ops import convolve1d, corr2d, corr2d_strided
 from cnnlib.utils import eval_no_grad, model_device
@@ -1431,8 +1432,6 @@ def kernel_grad(X, grad_Y):
 def check_kernel_grad(kernel_grad: Callable) -> bool:
     """10.1: kernel_grad(X, grad_Y) -> dL/dK (kh, kw) for Y = corr2d(X, K), X (H, W), grad_Y = dL/dY; checked by
     torch.autograd.gradcheck (float64) with kernel_grad as the kernel's backward pass, and against autograd."""
-    from cnnlib.backprop import corr2d_backward  # here: the checks of notebooks 01-09 do not need it
-
     why = _not_a_function(kernel_grad, "kernel_grad")
     if why:
         return _report(False, why)
@@ -1465,8 +1464,6 @@ def check_kernel_grad(kernel_grad: Callable) -> bool:
 
 def _grad_checked(X: Tensor, K: Tensor, kernel_grad: Callable) -> bool:
     """torch.autograd.gradcheck of corr2d with the student's kernel_grad as the kernel's backward pass (float64)."""
-    from cnnlib.backprop import corr2d_backward
-
     class Corr2dWithTheirGrad(torch.autograd.Function):
         @staticmethod
         def forward(ctx, X: Tensor, K: Tensor) -> Tensor:

@@ -196,7 +196,8 @@ def load_tensors(name: str, train: bool = True, root: Optional[PathLike] = None,
     a quarter of the memory), y (N,) int64 labels."""
     normalised = _check.flag(normalised, "normalised")
     X, y = _raw_tensors(name, train, root)
-    return (_normalise(X, dataset_info(name)) if normalised else X.contiguous()), y
+    info = dataset_info(name)
+    return (_normalise(X, info.mean, info.std) if normalised else X.contiguous()), y
 
 
 def channel_moments(loader: Iterable) -> tuple[torch.Tensor, torch.Tensor]:
@@ -217,12 +218,12 @@ def channel_moments(loader: Iterable) -> tuple[torch.Tensor, torch.Tensor]:
     return mean.to(torch.float32), std.to(torch.float32)
 
 
-def _normalise(X: torch.Tensor, info: DatasetInfo) -> torch.Tensor:
-    """uint8 images (N, C, H, W) -> float32, each channel scaled to mean 0 and std 1 over the training split."""
+def _normalise(X: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """uint8 images (N, C, H, W) -> float32, pixels scaled to [0, 1], then each channel by its mean and std."""
     X = X.to(torch.float32, memory_format=torch.contiguous_format)  # (N, C, H, W)
-    mean = torch.tensor(info.mean).view(1, -1, 1, 1)  # (1, C, 1, 1)
-    std = torch.tensor(info.std).view(1, -1, 1, 1)
-    return X.div_(255).sub_(mean).div_(std)  # in place: CIFAR-10 train is 600 MB as float32
+    mean = torch.tensor(mean, device=X.device).view(1, -1, 1, 1)  # (1, C, 1, 1)
+    std = torch.tensor(std, device=X.device).view(1, -1, 1, 1)
+    return X.div_(255).sub_(mean).div_(std)  # in place on the new float32 copy
 
 
 def _examples(X: object, y: object) -> torch.Tensor:
@@ -340,11 +341,7 @@ class TensorLoader:
         if not (isinstance(X, torch.Tensor) and X.dtype == self.X.dtype and X.ndim == self.X.ndim):
             raise TypeError(f"X must be images as this loader stores them, a {self.X.dtype} tensor of "
                             f"{self.X.ndim} dimensions such as loader.X[:8], got {_check.short(X)}")
-        if self.mean is None:
-            return X
-        mean = torch.tensor(self.mean, device=X.device).view(1, -1, 1, 1)  # (1, C, 1, 1)
-        std = torch.tensor(self.std, device=X.device).view(1, -1, 1, 1)
-        return X.to(torch.float32).div_(255).sub_(mean).div_(std)  # the operations of _normalise, batch by batch
+        return X if self.mean is None else _normalise(X, self.mean, self.std)  # load_tensors' numbers, per batch
 
     def tensors(self, n: Optional[int] = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The first n examples (all with None) in stored order, as a batch: X (n, C, H, W) as the model sees it, y (n,).

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlib import _check
-from cnnlib.utils import eval_no_grad, model_device
+from cnnlib.utils import eval_mode, eval_no_grad, model_device
 
 __all__ = [
     "capture_activations", "layer_titles", "feature_maps", "first_conv_weight",
@@ -479,12 +479,6 @@ def saliency_map(model: nn.Module, image: torch.Tensor, label: int) -> torch.Ten
     would move the class's score most (Simonyan, Vedaldi and Zisserman, 2014); computed in eval mode."""
     _occlusion_args(model, image, label, 1, 1, 0.0)
     X = image[None].detach().to(model_device(model)).requires_grad_()  # (1, C, H, W)
-    flags = [(m, m.training) for m in model.modules()]
-    model.eval()  # batch norm with its running statistics, no dropout
-    try:
-        with torch.enable_grad():  # the score (logit) of the class, not its probability; the weights' .grad untouched
-            grad, = torch.autograd.grad(model(X)[0, label], X)  # (1, C, H, W)
-    finally:
-        for m, training in flags:
-            m.training = training
+    with eval_mode(model), torch.enable_grad():  # batch norm's running statistics, no dropout
+        grad, = torch.autograd.grad(model(X)[0, label], X)  # (1, C, H, W): the class's score, weights' .grad untouched
     return grad[0].abs().amax(dim=0).cpu()  # (H, W)

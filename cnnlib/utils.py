@@ -48,16 +48,22 @@ def model_device(model: torch.nn.Module) -> torch.device:
 
 
 @contextlib.contextmanager
-def eval_no_grad(model: torch.nn.Module) -> Iterator[None]:
-    """Eval mode and no autograd inside the `with` block; every layer's train/eval flag is restored afterwards."""
+def eval_mode(model: torch.nn.Module) -> Iterator[None]:
+    """Eval mode inside the `with` block; every layer's train/eval flag is restored afterwards."""
     flags = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
-        with torch.no_grad():
-            yield
+        yield
     finally:
         for m, training in flags:
             m.training = training
+
+
+@contextlib.contextmanager
+def eval_no_grad(model: torch.nn.Module) -> Iterator[None]:
+    """Eval mode and no autograd inside the `with` block; every layer's train/eval flag is restored afterwards."""
+    with eval_mode(model), torch.no_grad():
+        yield
 
 
 def cpu_budget(proc_cgroup: str = "/proc/self/cgroup", v2_roots: tuple = _CGROUP_V2,

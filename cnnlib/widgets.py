@@ -914,11 +914,7 @@ def gradient_flow(X: torch.Tensor, operation: str, size: int, stride: int = 1, p
 def _flow_args(X: object, operation: object, size: object, stride: object, padding: object, i: object,
                j: object) -> tuple:
     """A small grey image, one of the operations, settings that fit, and (i, j) inside the output."""
-    _check.tensor(X, "X", 2, "(H, W), one grey image")
-    if max(X.shape) > _FLOW_SIDE:
-        raise ValueError(f"X is {X.shape[0]}x{X.shape[1]} pixels; gradient_flow writes every gradient into its pixel, "
-                         f"so it takes images of at most {_FLOW_SIDE}x{_FLOW_SIDE}, e.g. "
-                         f"sample_image({_FLOW_SIDE}, grey=True)")
+    _flow_image(X)
     _check.choice(operation, "operation", _FLOW_OPERATIONS)
     size = _check.whole(size, "size", 1, _FLOW_SIDE, hint=f"; the input has at most {_FLOW_SIDE} pixels a side")
     stride = _check.whole(stride, "stride", 1, hint=_STRIDE_WHY)
@@ -977,6 +973,7 @@ def _flow_image(X: object) -> torch.Tensor:
     """A grey image (H, W) of at most _FLOW_SIDE pixels a side."""
     _check.tensor(X, "X", 2, "(H, W), one grey image")
     if max(X.shape) > _FLOW_SIDE:
-        raise ValueError(f"X is {X.shape[0]}x{X.shape[1]} pixels; the gradient-flow widget takes images of at most "
-                         f"{_FLOW_SIDE}x{_FLOW_SIDE}, e.g. sample_image({_FLOW_SIDE}, grey=True)")
+        raise ValueError(f"X is {X.shape[0]}x{X.shape[1]} pixels; the gradient of every pixel is written into it, so "
+                         f"it takes images of at most {_FLOW_SIDE}x{_FLOW_SIDE}, e.g. sample_image({_FLOW_SIDE}, "
+                         f"grey=True)")
     return X
