@@ -2,10 +2,21 @@
 # The series' two commands (see README):
 #   bash series.sh lab    open the notebooks in JupyterLab (it prints the address to open; CNNLIB_LAB_PORT, default 8888)
 #   bash series.sh test   run the whole test suite: unit tests, notebooks under nbval, browser tests
-# Both create the virtual environment .venv first when it is missing or out of date.
+#   bash series.sh slides [NN ...]   reveal.js slides of the executed notebooks, in build/slides/
+#   bash series.sh editions          a student and an instructor edition, in build/editions/
+#   bash series.sh site              a website of the executed notebooks, in build/site/
+# All create the virtual environment .venv first when it is missing or out of date.
+# CNNLIB_ENV=colab runs them in a second environment, .venv-colab, with Colab's versions (.ci/constraints-colab.txt):
+# ipywidgets 7, classic Notebook 6, IPython 7; its browser tests click the widgets in classic Notebook.
 set -euo pipefail
 cd "$(dirname "$0")"
-VENV=${CNNLIB_VENV:-.venv}
+case "${CNNLIB_ENV:=main}" in
+  main) VENV=${CNNLIB_VENV:-.venv}; CONSTRAINTS=.ci/constraints.txt; WANTS=(-r requirements.txt) ;;
+  colab) VENV=${CNNLIB_VENV:-.venv-colab}; CONSTRAINTS=.ci/constraints-colab.txt
+         WANTS=(-e ".[test]" notebook ipywidgets ipython numpy matplotlib tensorboard) ;;  # what Colab has
+  *) echo "CNNLIB_ENV is '$CNNLIB_ENV': use main (the default) or colab" >&2; exit 2 ;;
+esac
+export CNNLIB_ENV
 # Spare OpenMP threads sleep instead of spinning, so that notebooks and tests sharing the CPU do not stall each other;
 # OpenMP reads it when PyTorch loads, so Jupyter's kernels get it from here (README: "Teaching on a JupyterHub").
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -13,12 +24,12 @@ PY=${PYTHON:-python3}
 
 ensure_env() {
   local stamp="$VENV/.cnnlib-stamp" want
-  want=$(cat pyproject.toml requirements.txt .ci/constraints.txt | sha256sum | cut -c1-16)
+  want=$(cat pyproject.toml requirements.txt "$CONSTRAINTS" | sha256sum | cut -c1-16)
   if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   echo "[series] creating the environment in $VENV (about a minute)"
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -r requirements.txt -c .ci/constraints.txt
+  "$VENV/bin/python" -m pip install -q "${WANTS[@]}" -c "$CONSTRAINTS"
   echo "$want" > "$stamp"
 }
 
@@ -39,6 +50,10 @@ case "${1:-}" in
     export CNNLIB_QUICK=${CNNLIB_QUICK:-1}   # the suite always runs the notebooks in quick mode
     exec "$VENV/bin/python" -m pytest tests notebooks --nbval \
       --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 "$@" ;;
+  slides|editions|site)
+    ensure_env
+    tool=$1; shift
+    exec "$VENV/bin/python" "tools/$tool.py" "$@" ;;
   *)
-    echo "usage: bash series.sh lab|test [pytest args]" >&2; exit 2 ;;
+    echo "usage: bash series.sh lab|test [pytest args]|slides [NN ...]|editions|site" >&2; exit 2 ;;
 esac

@@ -25,7 +25,7 @@ from cnnlib.models import Classifier, LeNetModern, materialize, vgg_small
 from cnnlib.ops import convolve1d, corr2d, corr2d_strided
 from cnnlib.utils import eval_no_grad, model_device
 
-_SOLUTIONS: dict[str, str] = {}
+_SOLUTIONS: dict[str, Optional[str]] = {}
 _CHECKS: dict[str, Callable[..., bool]] = {}
 _LARGEST = 10 ** 12  # far above every answer here (the largest is 115,605,504); a bigger number is a slip, not a count
 _STILL_NONE = "{name} is still None: replace None with your answer."  # the placeholder of most answer cells
@@ -50,8 +50,9 @@ def _one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _exercise(key: str, solution: str) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
-    """Register a check function under `key` together with its worked solution (source code); it runs on one thread."""
+def _exercise(key: str, solution: Optional[str]) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
+    """Register a check function under `key` together with its worked solution (source code; None in the student
+    edition, which tools/editions.py writes without solutions); the check runs on one thread."""
     def register(check: Callable[..., bool]) -> Callable[..., bool]:
         @functools.wraps(check)
         def on_one_thread(*args: object, **kwargs: object) -> bool:
@@ -59,7 +60,7 @@ def _exercise(key: str, solution: str) -> Callable[[Callable[..., bool]], Callab
                 return check(*args, **kwargs)
 
         _CHECKS[key] = on_one_thread
-        _SOLUTIONS[key] = solution.strip("\n")
+        _SOLUTIONS[key] = None if solution is None else solution.strip("\n")
         return on_one_thread
     return register
 
@@ -68,6 +69,9 @@ def show_solution(key: str) -> None:
     """Print the worked solution of exercise `key`, e.g. show_solution("02.1")."""
     if not isinstance(key, str) or key not in _SOLUTIONS:  # a typo in a notebook cell gets a sentence, not a traceback
         print(f"There is no exercise {_quote(key)}; the exercises are {', '.join(sorted(_SOLUTIONS))}.")
+        return
+    if _SOLUTIONS[key] is None:  # the student edition
+        print(f"This edition has no worked solutions: ask your instructor about exercise {key}.")
         return
     print(_SOLUTIONS[key])
 
