@@ -12,7 +12,7 @@ The slide of each cell is chosen from the notebook itself:
   between cells by an estimate of each cell's height;
 - setup cells (install, imports, the mode banner), assert cells and widget cells are skipped: the static figure
   beside every widget stays; an output too long for a slide is left out, its code stays.
-tests/browser/test_slides.py opens every deck in Chromium and checks that no slide is cut off.
+tests/browser/test_slides_browser.py opens every deck in Chromium and checks that no slide is cut off.
 """
 from __future__ import annotations
 

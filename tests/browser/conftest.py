@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: a private Jupyter setup, JupyterLab and Notebook 7 servers, one headless Chromium.
+"""Fixtures for the browser tests: a private Jupyter setup, JupyterLab, Notebook 7 and classic Notebook 6.5 servers,
+one headless Chromium.
 
 Everything lives in a temporary folder: Jupyter's config/data/runtime dirs, the settings overrides.json (no autosave,
 no news, no windowing) and a copy of notebooks/ that the servers serve, so the UI can never save over the repo's
@@ -7,6 +8,10 @@ notebooks or touch a user's Jupyter setup. Servers listen on 127.0.0.1 with a ra
 Chromium: Debian's `chromium` (apt-get install chromium), driven by PyPI playwright with executable_path (never
 `playwright install`). Set CNNLIB_CHROMIUM to use another binary. Without one the tests are skipped with a one-line
 reason, except under CI (env CI set), where they fail.
+
+Two environments (series.sh): the main one (CNNLIB_ENV unset or 'main': JupyterLab 4, Notebook 7, ipywidgets 8) runs
+every test but the classic ones; the Colab-like one (CNNLIB_ENV=colab: classic Notebook 6.5, ipywidgets 7, no
+JupyterLab) runs only the tests parametrized with server 'classic'. The others are deselected, with one line saying so.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -112,6 +118,19 @@ def notebook7_server(jupyter_home):
 
 
 @pytest.fixture(scope="session")
+def classic_server(jupyter_home):
+    """Classic Notebook 6.5 (`jupyter notebook` in the Colab-like environment), with the widgets nbextension."""
+    import notebook
+
+    if int(notebook.__version__.split(".")[0]) >= 7:
+        pytest.fail(f"classic Notebook needs notebook<7 (here {notebook.__version__}): run the classic tests in the "
+                    "Colab-like environment, CNNLIB_ENV=colab", pytrace=False)
+    server = _server("classic", jupyter_home)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
@@ -130,8 +149,10 @@ def browser(chromium_path):
 
 @pytest.fixture(params=["lab"])
 def server(request):
-    """The server of the UI a test runs in: 'lab' by default; parametrize indirectly with 'notebook' for NB7."""
-    return request.getfixturevalue({"lab": "lab_server", "notebook": "notebook7_server"}[request.param])
+    """The server of the UI a test runs in: 'lab' by default; parametrize indirectly with 'notebook' for NB7, or with
+    'classic' for classic Notebook 6.5 (the Colab-like environment's UI)."""
+    return request.getfixturevalue({"lab": "lab_server", "notebook": "notebook7_server",
+                                    "classic": "classic_server"}[request.param])
 
 
 @pytest.fixture(scope="session")
@@ -192,9 +213,39 @@ def notebook(request, jupyter_home) -> str:
     return found[0]
 
 
+def colab_env() -> bool:
+    """The Colab-like environment (series.sh: CNNLIB_ENV=colab): classic Notebook 6.5, ipywidgets 7, no JupyterLab."""
+    return os.environ.get("CNNLIB_ENV", "main") == "colab"
+
+
+def _classic(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("server") == "classic"
+
+
+_DESELECTED = pytest.StashKey[str]()
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m filters on the mark
 def pytest_collection_modifyitems(config, items):
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.browser)
+    """Mark every browser test `browser`; keep only the classic Notebook ones in the Colab-like environment, and
+    all but those in the main one (whose Notebook 7 is not classic)."""
+    ours = [item for item in items if HERE in item.path.parents]
+    for item in ours:
+        item.add_marker(pytest.mark.browser)
+    colab = colab_env()
+    drop = [item for item in ours if _classic(item) != colab]
+    if not drop:
+        return
+    dropped = set(drop)
+    items[:] = [item for item in items if item not in dropped]
+    config.hook.pytest_deselected(items=drop)
+    config.stash[_DESELECTED] = (
+        f"browser tests: {len(drop)} deselected, CNNLIB_ENV=colab runs only those in classic Notebook 6.5 "
+        "(no JupyterLab or Notebook 7 there)" if colab else
+        f"browser tests: {len(drop)} in classic Notebook 6.5 deselected; they run with CNNLIB_ENV=colab "
+        "(this environment's Notebook 7 is not classic)")
+
+
+def pytest_report_collectionfinish(config):
+    return config.stash.get(_DESELECTED, None)

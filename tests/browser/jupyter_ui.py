@@ -1,14 +1,20 @@
-"""Drive JupyterLab and Notebook 7 in headless Chromium the way a student does: open a notebook, Run All Cells from
-the menu, then click, type, slide and pick in the widgets. The tests call these helpers; conftest.py starts the servers
-and the browser.
+"""Drive JupyterLab, Notebook 7 and classic Notebook 6.5 in headless Chromium the way a student does: open a notebook,
+run all cells from the menu, then click, type, slide and pick in the widgets. The tests call these helpers; conftest.py
+starts the servers and the browser.
 
 Widgets are found by their stable CSS classes (`.add_class('cnn-...')` in cnnlib/widgets.py), never by position.
-ipywidgets 8 puts such a class on the widget's outer element: `.cnn-k00 input` is a kernel entry, `.cnn-stride` a
-slider, `img.cnn-output` the widget's one picture.
+ipywidgets 8 (and 7, in classic Notebook) puts such a class on the widget's outer element: `.cnn-k00 input` is a
+kernel entry, `.cnn-stride` a slider, `img.cnn-output` the widget's one picture.
+
+The notebook's own parts (cells, outputs, the kernel's state) differ between the UIs: `UI_PARTS` holds their selectors,
+and `open_notebook` records on the page which UI it opened (`page.jupyter_ui`), so the other helpers pick the right
+ones. Classic Notebook ('classic') is the Colab-like environment's UI (CNNLIB_ENV=colab: Notebook 6.5, ipywidgets 7).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import http.server
 import json
 import os
 import re
@@ -38,6 +44,27 @@ ARTIFACTS = REPO / "test-artifacts" / "browser"  # not committed (.gitignore has
 
 KERNEL_READY = '.jp-DebuggerBugButton[aria-disabled="false"]'  # enabled only once a real kernel answered (Lab & NB7)
 KERNEL_IDLE = '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
+# Classic Notebook has no such button: its page objects say when the kernel has answered (kernel_info_reply) and
+# when the widgets nbextension has given that kernel its widget manager (before that, widgets show as plain text).
+CLASSIC_STATE = """() => {
+    const nb = window.Jupyter && Jupyter.notebook, k = nb && nb.kernel;
+    if (!k) return 'no kernel yet';
+    if (!k.is_connected() || !k.info_reply || !k.info_reply.protocol_version) return 'kernel connecting';
+    if (!k.widget_manager) return 'kernel ready, but the widgets nbextension has not loaded';
+    return 'ready';
+}"""
+# A notebook's parts in each UI: a cell, a code cell, a cell's whole output area, one output, a code cell's prompt
+# (it shows '*' while queued or running), the kernel-idle indicator; classic Notebook's menu items are found by id.
+UI_PARTS = {
+    "lab": {"cell": ".jp-Cell", "code_cell": ".jp-CodeCell", "outputs": ".jp-Cell-outputArea",
+            "output": ".jp-OutputArea-output", "prompt": ".jp-InputPrompt", "idle": KERNEL_IDLE},
+    "classic": {"cell": ".cell", "code_cell": ".code_cell", "outputs": ".output_wrapper", "output": ".output_area",
+                "prompt": ".input_prompt", "idle": "#kernel_indicator_icon.kernel_idle_icon",
+                "menu": "Cell", "Run All Cells": "#run_all_cells",
+                "Run Selected Cell and All Below": "#run_all_cells_below"},
+}
+UI_PARTS["notebook"] = UI_PARTS["lab"]  # Notebook 7 is built from JupyterLab's parts
+
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)")  # Python's and IPython's headers both say it
 
 # Settings that keep the UI from doing anything behind the test's back: no autosave (the served copy stays as it
@@ -83,6 +110,16 @@ def limit(ms: float) -> float:
 _T0 = [time.monotonic()]
 
 
+def ui_of(page: Page) -> str:
+    """The UI `open_notebook` opened on this page: 'lab', 'notebook' (Notebook 7) or 'classic' (Notebook 6.5)."""
+    return getattr(page, "jupyter_ui", "lab")
+
+
+def part(page: Page, name: str) -> str:
+    """The selector of a notebook part (UI_PARTS) in the UI open on `page`."""
+    return UI_PARTS[ui_of(page)][name]
+
+
 def trace(message: str) -> None:
     """A timestamped line on stdout (pytest shows it for a failed test, or always with -s)."""
     print(f"[{time.monotonic() - _T0[0]:6.1f}s] {message}", flush=True)
@@ -102,7 +139,8 @@ def free_port() -> int:
 
 @dataclass
 class JupyterServer:
-    """One JupyterLab (`ui='lab'`) or Notebook 7 (`ui='notebook'`) server on 127.0.0.1, started from this Python."""
+    """One JupyterLab (`ui='lab'`), Notebook 7 (`ui='notebook'`) or classic Notebook 6.5 (`ui='classic'`, the Colab-like
+    environment's `jupyter notebook`) server on 127.0.0.1, started from this Python."""
 
     ui: str
     root: Path  # the folder it serves (a temporary copy of notebooks/)
@@ -119,19 +157,24 @@ class JupyterServer:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 120) -> "JupyterServer":
-        # Each server also loads the other's extension, and both serve /lab/api/settings: point both at overrides.
         cmd = [sys.executable, "-m", "jupyterlab" if self.ui == "lab" else "notebook", "--no-browser",
-               "--ip=127.0.0.1", f"--port={free_port()}", f"--IdentityProvider.token={self.token}",
-               f"--ServerApp.root_dir={self.root}", "--ServerApp.terminals_enabled=False",
-               f"--LabApp.app_settings_dir={self.settings_dir}",
-               f"--JupyterNotebookApp.app_settings_dir={self.settings_dir}"]
+               "--ip=127.0.0.1", f"--port={free_port()}"]
+        if self.ui == "classic":  # Notebook 6.5's own server (NotebookApp), not jupyter_server: no Lab settings
+            cmd += [f"--NotebookApp.token={self.token}", f"--NotebookApp.notebook_dir={self.root}",
+                    "--NotebookApp.terminals_enabled=False"]
+        else:  # each server also loads the other's extension, and both serve /lab/api/settings: both get overrides
+            cmd += [f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+                    "--ServerApp.terminals_enabled=False", f"--LabApp.app_settings_dir={self.settings_dir}",
+                    f"--JupyterNotebookApp.app_settings_dir={self.settings_dir}"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # only when running as root (CI containers)
         self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=self.root, start_new_session=True)
-        # The server writes jpserver-<pid>.json into JUPYTER_RUNTIME_DIR: it has the port it really bound.
-        info = Path(self.env["JUPYTER_RUNTIME_DIR"]) / f"jpserver-{self.proc.pid}.json"
+        # The server writes jpserver-<pid>.json (classic: nbserver-<pid>.json) into JUPYTER_RUNTIME_DIR: it has the
+        # port it really bound.
+        prefix = "nbserver" if self.ui == "classic" else "jpserver"
+        info = Path(self.env["JUPYTER_RUNTIME_DIR"]) / f"{prefix}-{self.proc.pid}.json"
         timeout *= pace()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -165,7 +208,8 @@ class JupyterServer:
 
     def url(self, notebook: str, ui: str | None = None) -> str:
         """The address that opens `notebook` (a path relative to the served folder) in this server's UI, or in `ui`
-        ('lab' or 'notebook': each server also serves the other UI)."""
+        ('lab' or 'notebook': each of those two servers also serves the other UI). Notebook 7 and classic Notebook
+        share the address /notebooks/<path>."""
         path = urllib.parse.quote(notebook)
         if (ui or self.ui) == "lab":  # ?reset: a fresh workspace, so earlier tests' tabs do not reopen
             return f"{self.base}lab/tree/{path}?reset&token={self.token}"
@@ -240,35 +284,46 @@ def open_notebook(page: Page, server: JupyterServer, notebook: str, timeout: flo
     """Open `notebook` and wait until its kernel is connected and idle (`timeout`: ms on the reference machine).
 
     The toolbar reads "idle" before any kernel exists (Run All would then do nothing): the debugger button turns
-    enabled only once a real kernel has answered, in JupyterLab and Notebook 7 alike. A kernel the server reports
-    dead fails at once, with the server's log.
+    enabled only once a real kernel has answered, in JupyterLab and Notebook 7 alike. Classic Notebook is asked
+    through its page objects (CLASSIC_STATE), which also say when the widgets nbextension is ready. A kernel the
+    server reports dead fails at once, with the server's log. Records the UI on the page (`page.jupyter_ui`).
     """
+    ui = ui or server.ui
+    page.jupyter_ui = ui
     log_from = server.log_size()
     try:
         server.start_session(notebook)  # the kernel starts while the page loads; the page then connects to it
     except OSError:
         pass  # e.g. a kernel name this machine lacks: the page's own "Select Kernel" dialog deals with it
     page.goto(server.url(notebook, ui))
-    ready = page.locator(KERNEL_READY).first
-    dialog = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel" when the notebook names an unknown kernel
+    if ui == "classic":  # "Kernel not found" offers a kernel to pick; its primary button sets it
+        dialog = page.locator(".modal.in .modal-footer .btn-primary")
+        state = lambda: page.evaluate(CLASSIC_STATE)  # noqa: E731
+    else:  # "Select Kernel" when the notebook names an unknown kernel
+        dialog = page.locator(".jp-Dialog .jp-mod-accept")
+        ready = page.locator(KERNEL_READY).first
+        state = lambda: "ready" if ready.is_visible() else "no kernel answered yet"  # noqa: E731
     timeout = limit(timeout)
     started = time.monotonic()
-    while not ready.is_visible():
+    while (now := state()) != "ready":
         if dialog.count():
             dialog.first.click()
         if "dead" in server.kernel_states():
             raise AssertionError(f"{notebook}: its kernel died while starting:\n{server.log_tail(log_from)}")
         if time.monotonic() - started > timeout / 1000:
-            raise AssertionError(f"{notebook}: no kernel became ready in {server.ui} within {timeout / 1000:.0f} s "
-                                 f"(pace {pace():.2f}; kernels: {server.kernel_states() or 'none'})")
+            raise AssertionError(f"{notebook}: no kernel became ready in {ui} within {timeout / 1000:.0f} s "
+                                 f"(pace {pace():.2f}; {now}; kernels: {server.kernel_states() or 'none'})")
         page.wait_for_timeout(250)
     trace(f"{notebook}: kernel ready after {time.monotonic() - started:.1f} s")
-    page.locator(KERNEL_IDLE).first.wait_for(timeout=timeout)
+    page.locator(part(page, "idle")).first.wait_for(timeout=timeout)
+    if ui == "classic":  # it would save the served copy every two minutes (the Lab UIs: overrides.json)
+        page.evaluate("() => Jupyter.notebook.set_autosave_interval(0)")
 
 
 def run_all(page: Page, cells: int, timeout: float = 120_000) -> None:
-    """Run > Run All Cells from the menu bar, then wait until the kernel has answered all `cells` non-empty code
-    cells (counted off the websocket: a committed notebook already shows numbered prompts before it runs).
+    """Run > Run All Cells from the menu bar (classic Notebook: Cell > Run All), then wait until the kernel has
+    answered all `cells` non-empty code cells (counted off the websocket: a committed notebook already shows numbered
+    prompts before it runs).
 
     `timeout` bounds one cell, not the run (ms on the reference machine): a slow machine that keeps finishing
     cells is waited for. Fails at once when a cell raises (Run All then stops, leaving later cells unrun) with the
@@ -280,8 +335,12 @@ def run_all(page: Page, cells: int, timeout: float = 120_000) -> None:
 def _run_menu(page: Page, item: str, cells: int, timeout: float) -> None:
     watch: KernelWatch = page.kernel_watch
     start = watch.replies
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).first.click()
+    if ui_of(page) == "classic":
+        page.locator("#menus a.dropdown-toggle", has_text=re.compile(rf"^\s*{part(page, 'menu')}\s*$")).click()
+        page.locator(f"{part(page, item)} > a").click()
+    else:
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).first.click()
     timeout = limit(timeout)
     done, last_change = 0, time.monotonic()
     while done < cells:
@@ -294,7 +353,8 @@ def _run_menu(page: Page, item: str, cells: int, timeout: float) -> None:
             raise AssertionError(f"{item}: code cell {done + 1} of {cells} did not finish within "
                                  f"{timeout / 1000:.0f} s (pace {pace():.2f})")
         page.wait_for_timeout(250)
-    expect(page.locator(".jp-CodeCell .jp-InputPrompt", has_text="*")).to_have_count(0)  # the page caught up
+    busy = page.locator(f"{part(page, 'code_cell')} {part(page, 'prompt')}", has_text="*")
+    expect(busy).to_have_count(0)  # the page caught up
 
 
 def code_cells(path: Path, start: str | None = None) -> int:
@@ -309,13 +369,13 @@ def code_cells(path: Path, start: str | None = None) -> int:
 
 def run_from_cell(page: Page, server: JupyterServer, notebook: str, start: str, timeout: float = 120_000) -> None:
     """Click the code cell whose source contains `start`, then Run > Run Selected Cell and All Below; wait for them."""
-    cell = page.locator(".jp-CodeCell").filter(has_text=start).first
-    cell.locator(".jp-InputPrompt").click()
+    cell = page.locator(part(page, "code_cell")).filter(has_text=start).first
+    cell.locator(part(page, "prompt")).click()
     _run_menu(page, "Run Selected Cell and All Below", code_cells(server.root / notebook, start), timeout)
 
 
 def open_and_run_all(page: Page, server: JupyterServer, notebook: str) -> None:
-    """Open `notebook`, wait for its kernel, Run All Cells from the menu and wait for the last cell."""
+    """Open `notebook` in the server's UI, wait for its kernel, run all cells from the menu and wait for the last."""
     open_notebook(page, server, notebook)
     trace(f"{notebook} open in {server.ui}, kernel idle")
     run_all(page, code_cells(server.root / notebook))
@@ -324,7 +384,7 @@ def open_and_run_all(page: Page, server: JupyterServer, notebook: str) -> None:
 
 def widget_cell(page: Page, css_class: str) -> Locator:
     """The notebook cell whose output holds the widget with CSS class `css_class` (e.g. 'cnn-kernel-preset')."""
-    cell = page.locator(".jp-Cell").filter(has=page.locator(f".{css_class}"))
+    cell = page.locator(part(page, "cell")).filter(has=page.locator(f".{css_class}"))
     expect(cell).to_have_count(1, timeout=limit(30_000))
     cell.scroll_into_view_if_needed()
     return cell
@@ -360,7 +420,7 @@ def wait_for_new_image(img: Locator, old: str | set, timeout: float = 60_000) ->
 def settle(page: Page, timeout: float = 60_000) -> None:
     """Wait until the kernel has handled every change sent so far: the toolbar reads idle twice, 300 ms apart (queued
     widget messages flip it to idle for an instant between two of them)."""
-    idle = page.locator(KERNEL_IDLE).first
+    idle = page.locator(part(page, "idle")).first
     timeout = limit(timeout)
     deadline = time.monotonic() + timeout / 1000
     calm = 0
@@ -377,7 +437,8 @@ class KernelWatch(list):
 
     An exception in a widget callback is sent as an iopub `error` (Button.on_click) or as stderr text (an observer),
     with a widget message as parent: no cell shows it (JupyterLab puts it in its hidden log console), so the DOM alone
-    would miss it. Both wire formats are decoded: JSON text frames and the binary v1 kernel websocket protocol.
+    would miss it. Every wire format is decoded: JSON text frames, the binary v1 kernel websocket protocol
+    (jupyter_server) and classic Notebook's binary frames (a message with buffers, e.g. a widget's picture).
     """
 
     def __init__(self, page: Page):
@@ -393,13 +454,17 @@ class KernelWatch(list):
     def _frame(self, payload) -> None:
         try:
             if isinstance(payload, (bytes, bytearray)):
-                from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
-                _, parts = deserialize_msg_from_ws_v1(bytes(payload))
-                msg_type, content = json.loads(parts[0])["msg_type"], json.loads(parts[3])
+                classic = _classic_binary_message(bytes(payload))
+                if classic is not None:
+                    msg_type, content = classic["header"]["msg_type"], classic["content"]
+                else:
+                    from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
+                    _, parts = deserialize_msg_from_ws_v1(bytes(payload))
+                    msg_type, content = json.loads(parts[0])["msg_type"], json.loads(parts[3])
             else:
                 msg = json.loads(payload)
                 msg_type, content = msg["header"]["msg_type"], msg["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, ImportError):
             return
         if msg_type == "execute_reply":
             if content.get("status") == "ok":
@@ -414,13 +479,31 @@ class KernelWatch(list):
             self.append(content["text"][-2000:])
 
 
+def _classic_binary_message(data: bytes) -> dict | None:
+    """The JSON message of a classic Notebook binary frame (notebook.base.zmqhandlers.serialize_binary_message:
+    4 bytes big-endian count n, n offsets, then the message and its buffers), or None when `data` is not one (a v1
+    frame starts with a little-endian 8-byte count, which read this way gives no valid layout)."""
+    if len(data) < 8:
+        return None
+    n = int.from_bytes(data[:4], "big")
+    if not 1 <= n <= 1000 or len(data) < 4 * (n + 1):
+        return None
+    offsets = [int.from_bytes(data[4 * i:4 * i + 4], "big") for i in range(1, n + 1)] + [len(data)]
+    if offsets[0] != 4 * (n + 1) or any(a > b for a, b in zip(offsets, offsets[1:])):
+        return None
+    try:
+        return json.loads(data[offsets[0]:offsets[1]])
+    except ValueError:
+        return None
+
+
 def assert_no_traceback(page: Page, server: JupyterServer | None = None, log_from: int = 0) -> None:
     """No Python traceback anywhere: none sent by the kernel (see KernelWatch; the `page` fixture records them),
     no error output in any cell, no traceback text in any output or widget, and (when `server` is given) none in the
     server's log (the kernel's own stderr) since byte `log_from`."""
     sent = getattr(page, "kernel_watch", [])
     assert not sent, "the kernel sent a traceback:\n" + "\n".join(sent)[-3000:]
-    for text in page.locator(".jp-OutputArea-output").all_inner_texts():
+    for text in page.locator(part(page, "output")).all_inner_texts():
         assert not TRACEBACK.search(text), "traceback in an output:\n" + text[-3000:]
     if server is not None:
         log = server.log_tail(since=log_from, limit=20_000)
@@ -464,7 +547,8 @@ def slider_value(slider: Locator) -> str:
 def move_slider(slider: Locator, value: float) -> None:
     """Drag a slider's handle with the mouse to where `value` sits on its track (as a student would).
 
-    The arrow keys are no alternative: Notebook 7 does not pass them to an ipywidgets slider's handle.
+    The arrow keys are no alternative: Notebook 7 does not pass them to an ipywidgets slider's handle. ipywidgets 8's
+    sliders only (noUiSlider): ipywidgets 7, in classic Notebook, draws jQuery UI sliders, which no test drags yet.
     """
     page = slider.page
     handle = slider.locator(".noUi-handle").first
@@ -530,12 +614,12 @@ class WidgetView:
                  status: str = "cnn-status"):
         self.page, self.shots = page, shots
         self.cell = widget_cell(page, anchor)
-        self.outputs = self.cell.locator(".jp-Cell-outputArea")
+        self.outputs = self.cell.locator(part(page, "outputs"))
         self.img = self.cell.locator(f"img.{output}")
         self.status = self.cell.locator(f".{status}")
         expect(self.img).to_have_count(1)
         self.last = img_hash(self.img)
-        self.n_outputs = self.cell.locator(".jp-OutputArea-output").count()
+        self.n_outputs = self.cell.locator(part(page, "output")).count()
 
     def shot(self, step: str) -> Path:
         """Screenshot of the widget's output (taken after each interaction: the 'after' of one is the 'before' of
@@ -569,7 +653,7 @@ class WidgetView:
         """Still exactly one picture and no new output in the cell (changes replace the figure, never add one)."""
         settle(self.page)
         expect(self.cell.locator("img")).to_have_count(1)
-        assert self.cell.locator(".jp-OutputArea-output").count() == self.n_outputs, "the widget's cell grew outputs"
+        assert self.cell.locator(part(self.page, "output")).count() == self.n_outputs, "the widget's cell grew outputs"
 
 
 def ten_changes(view: WidgetView, change, final: str | re.Pattern | None = None) -> None:
@@ -584,3 +668,20 @@ def ten_changes(view: WidgetView, change, final: str | re.Pattern | None = None)
     view.picture_changed()
     view.assert_one_figure()
     view.shot("after-ten-changes")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path):
+    """Serve `folder` over HTTP on 127.0.0.1 (a built site or slides) and yield its address; stop it afterwards."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

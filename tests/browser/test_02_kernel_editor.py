@@ -1,4 +1,5 @@
-"""Notebook 02: the kernel editor (preset buttons, typed kernel entries, 3×3/5×5, image source), in both UIs."""
+"""Notebook 02: the kernel editor (preset buttons, typed kernel entries, 3×3/5×5, image source) in JupyterLab and
+Notebook 7, and in classic Notebook 6.5 with ipywidgets 7 (the Colab-like environment, CNNLIB_ENV=colab)."""
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,7 @@ from playwright.sync_api import expect
 
 
 @pytest.mark.nb("02")
-@pytest.mark.parametrize("server", ["lab", "notebook"], indirect=True)
+@pytest.mark.parametrize("server", ["lab", "notebook", "classic"], indirect=True)
 def test_02_kernel_editor(notebook, server, page, shots):
     log_from = server.log_size()
     open_and_run_all(page, server, notebook)

@@ -4,6 +4,9 @@ Notebook 7 is tested on 06 as well. Its model takes a minute or two to train eve
 page does not train it again: it opens the same notebook on the same server, attaches to the kernel that JupyterLab's
 Run All left (as reopening a notebook in another UI does) and runs the widget's cell and all below from its Run menu,
 so the widget is built and rendered by Notebook 7 itself.
+
+Classic Notebook 6.5 (the Colab-like environment, CNNLIB_ENV=colab, with ipywidgets 7) runs all of 06 itself, training
+included: that environment has no JupyterLab to borrow a trained kernel from.
 """
 from __future__ import annotations
 
@@ -79,3 +82,12 @@ def test_feature_map_browser(prefix, notebook, server, page, shots):
         raise
     finally:
         nb7.close()
+
+
+@pytest.mark.nb("06")
+@pytest.mark.parametrize("server", ["classic"], indirect=True)
+def test_feature_map_browser_classic(notebook, server, page, shots):
+    log_from = server.log_size()
+    open_and_run_all(page, server, notebook)
+    exercise_browser(page, shots, "classic")
+    assert_no_traceback(page, server, log_from)
