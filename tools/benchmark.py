@@ -5,10 +5,24 @@
     .venv/bin/python tools/benchmark.py --table          # only print the table of tools/benchmark_results.json
     .venv/bin/python tools/benchmark.py --concurrent 2 4 --models lenet-modern vgg   # a class on one machine
     .venv/bin/python tools/benchmark.py --memory         # each recipe's peak resident memory
+    .venv/bin/python tools/benchmark.py --roofline       # SGEMM GFLOP/s now; the table's GFLOP/s and % of SGEMM
+    .venv/bin/python tools/benchmark.py --lecture-lenet  # d2l's LeNet recipe against the modern LeNet, to accuracy
 
 Each run is `python -m cnnlib.train MODEL --dataset D --seed S --out TMP` in full mode, one at a time,
 each holding the lock /tmp/cnn-heavy.lock (so no other heavy job shares the CPU). The JSON line of
 every run, plus its wall time and the machine's load, goes into tools/benchmark_results.json.
+
+The roofline columns (--roofline, and at the end of every full run): each network's training FLOPs per image
+(forward and backward of one batch, counted by torch.utils.flop_counter: convolutions and matrix products, 2 FLOPs
+per multiply-add) times the images/s of its training step on random batches, against the GFLOP/s of a float32
+matrix product (SGEMM, torch.mm of 1024 x 1024 matrices, median of 20), measured one after the other in the same run
+on the same threads: how close training comes to what the machine's fastest kernel does. SGEMM is measured again at
+the end, so that a machine that changed speed meanwhile shows.
+
+--lecture-lenet trains d2l's LeNet recipe as the book gives it (sigmoid LeNet, SGD lr 0.1, batch 128, torchvision's
+DataLoader with Resize and ToTensor and 4 workers, 10 epochs), then the series' modern LeNet recipe, each evaluated
+on the test set after every epoch, and reports how many times less training time the modern LeNet needs to reach the
+accuracy d2l's recipe ends with (training time only: the evaluations are not counted for either).
 
 --concurrent N starts N processes that train the same recipe at the same moment (random batches of the dataset's
 shape, so that the CPU and not the disk is measured) and reports each one's images/s and their sum, against one
@@ -136,10 +150,21 @@ def _worker(model: str, seconds: float, start_at: float) -> None:
     print its images/s as one JSON line."""
     if os.environ.get(_TORCH_FIRST):
         import torch  # noqa: F401 (OpenMP starts here, with its default wait policy)
-    from cnnlib import set_seed  # otherwise first: cnnlib sets the OpenMP wait policy before PyTorch loads
+    import cnnlib  # noqa: F401 (otherwise first: cnnlib sets the OpenMP wait policy before PyTorch loads)
+    import torch
+
+    print(json.dumps({"images_per_sec": step_rate(model, seconds, start_at),
+                      "threads": torch.get_num_threads()}), flush=True)
+
+
+def step_rate(model: str, seconds: float, start_at: float = 0.0) -> float:
+    """Images/s of RECIPES[model]'s training step (augmentation, forward, backward, update) on random batches of its
+    dataset's shape, timed from start_at (or at once) for `seconds`: the CPU's work, without the disk."""
+    import torch
+
+    from cnnlib import set_seed
     from cnnlib.data import dataset_info
     from cnnlib.train import RECIPES
-    import torch
 
     recipe = RECIPES[model]
     info = dataset_info(recipe.dataset)
@@ -157,13 +182,12 @@ def _worker(model: str, seconds: float, start_at: float) -> None:
 
     for _ in range(3):  # warm-up: the first steps allocate memory and pick kernels
         step()
-    time.sleep(max(0.0, start_at - time.time()))  # every worker starts its clock at the same moment
+    time.sleep(max(0.0, start_at - time.time()))  # every worker of --concurrent starts its clock at the same moment
     steps, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         step()
         steps += 1
-    print(json.dumps({"images_per_sec": steps * recipe.batch_size / (time.perf_counter() - t0),
-                      "threads": torch.get_num_threads()}), flush=True)
+    return steps * recipe.batch_size / (time.perf_counter() - t0)
 
 
 def concurrent(model: str, n: int, seconds: float, env: dict) -> dict:
@@ -200,6 +224,136 @@ def memory_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def train_flops_per_image(model: str, batch: int = 8) -> float:
+    """FLOPs of one training step of RECIPES[model] per image: forward, loss and backward of a batch of random
+    images, as torch.utils.flop_counter counts them (convolutions and matrix products; 2 per multiply-add)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from cnnlib.data import dataset_info
+    from cnnlib.train import RECIPES
+
+    recipe = RECIPES[model]
+    net = recipe.model()
+    info = dataset_info(recipe.dataset)
+    X, y = torch.randn(batch, *info.shape), torch.randint(0, len(info.classes), (batch,))
+    counter = FlopCounterMode(display=False)
+    with counter:
+        torch.nn.functional.cross_entropy(net(X), y).backward()
+    return counter.get_total_flops() / batch
+
+
+def sgemm_gflops(n: int = 1024, repeats: int = 20) -> float:
+    """GFLOP/s of a float32 matrix product of two n x n matrices on PyTorch's threads (median of `repeats`)."""
+    import torch
+
+    A, B = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3):
+        torch.mm(A, B)  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        torch.mm(A, B)
+        times.append(time.perf_counter() - t0)
+    return 2 * n ** 3 / statistics.median(times) / 1e9
+
+
+def lecture_lenet(data_root: Optional[str], seed: int = 0) -> dict:
+    """d2l's LeNet recipe as the book gives it, then the series' modern LeNet recipe: test accuracy after each epoch
+    and training seconds; how many times less training time the modern LeNet needs to reach d2l's final accuracy."""
+    import torch
+    import torchvision
+    from torchvision import transforms
+
+    from cnnlib import LeNet, set_seed
+    from cnnlib.data import data_root as default_root, load_data
+    from cnnlib.models import materialize
+    from cnnlib.train import RECIPES, evaluate, fit
+
+    root = str(default_root(data_root))
+    trans = transforms.Compose([transforms.Resize((28, 28)), transforms.ToTensor()])  # d2l.FashionMNIST's
+    train, test = (torchvision.datasets.FashionMNIST(root, train=t, transform=trans, download=False)
+                   for t in (True, False))
+    loaders = [torch.utils.data.DataLoader(d, batch_size=128, shuffle=t, num_workers=4)
+               for d, t in ((train, True), (test, False))]
+    set_seed(seed)
+    net = materialize(LeNet(), (1, 1, 28, 28))  # d2l's init_cnn (Xavier), as the book applies it
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    lecture = {"recipe": "d2l LeNet (sigmoid, SGD lr 0.1, batch 128, DataLoader + ToTensor, 10 epochs)",
+               "seconds": [], "test_accuracy": []}
+    for _ in range(10):
+        net.train()
+        t0 = time.perf_counter()
+        for X, y in loaders[0]:
+            loss = torch.nn.functional.cross_entropy(net(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        lecture["seconds"].append(time.perf_counter() - t0)
+        lecture["test_accuracy"].append(evaluate(net, loaders[1])[1])
+    recipe = RECIPES["lenet-modern"]
+    set_seed(seed)
+    data = load_data("fashion-mnist", batch_size=recipe.batch_size, val_size=5000, seed=seed, root=data_root)
+    net = recipe.model()
+    optimizer, scheduler = recipe.optimizer(net, len(data.train))
+    history = fit(net, data.train, data.test, epochs=recipe.epochs, optimizer=optimizer, scheduler=scheduler,
+                  progress=False)  # the test set as fit's validation set: its accuracy after every epoch
+    modern = {"recipe": "the series' lenet-modern (12 epochs)", "test_accuracy": history.val_acc,
+              "seconds": [data.train.dataset_size / rate for rate in history.images_per_sec]}
+    target = lecture["test_accuracy"][-1]
+    reached = next((i for i, acc in enumerate(modern["test_accuracy"]) if acc >= target), None)
+    lecture_time, modern_time = sum(lecture["seconds"]), (None if reached is None else
+                                                          sum(modern["seconds"][:reached + 1]))
+    return {"seed": seed, "target": target, "lecture": lecture, "modern": modern,
+            "lecture_seconds": round(lecture_time, 1),
+            "modern_epochs_to_target": None if reached is None else reached + 1,
+            "modern_seconds_to_target": None if modern_time is None else round(modern_time, 1),
+            "times_faster": None if modern_time is None else round(lecture_time / modern_time, 1)}
+
+
+def lecture_summary(run: dict) -> str:
+    """--lecture-lenet's result in two lines."""
+    lecture, modern = run["lecture"], run["modern"]
+    first = (f"{lecture['recipe']}: test accuracy {run['target']:.4f} after {run['lecture_seconds']:.0f} s of "
+             f"training ({statistics.median(lecture['seconds']):.1f} s per epoch)")
+    if run["times_faster"] is None:
+        return first + f"\n{modern['recipe']}: never reached it (best {max(modern['test_accuracy']):.4f})"
+    return first + (f"\n{modern['recipe']}: reached it after epoch {run['modern_epochs_to_target']}, "
+                    f"{run['modern_seconds_to_target']:.0f} s of training: {run['times_faster']}x faster")
+
+
+def roofline(models: list[str], seconds: float) -> dict:
+    """SGEMM GFLOP/s, then each model's training FLOPs per image and step rate, one after the other in one run."""
+    found = {**machine(), "date": time.strftime("%Y-%m-%d"), "sgemm_gflops": round(sgemm_gflops(), 1), "models": {}}
+    for model in models:
+        rate = step_rate(model, seconds)
+        flops = train_flops_per_image(model)
+        found["models"][model] = {"mflop_per_image": round(flops / 1e6, 3), "step_images_per_sec": round(rate),
+                                  "gflops": round(flops * rate / 1e9, 1)}
+        print(json.dumps({"model": model, **found["models"][model]}), flush=True)
+    found["sgemm_gflops_after"] = round(sgemm_gflops(), 1)  # did the machine change while it ran?
+    return found
+
+
+def roofline_cells(model: str, roof: Optional[dict]) -> str:
+    """The results table's GFLOP/s and % of SGEMM cells for `model` (— where the roofline run did not measure it)."""
+    found = (roof or {}).get("models", {}).get(model)
+    if not found:
+        return "— | —"
+    return f"{found['gflops']:.0f} | {found['gflops'] / roof['sgemm_gflops']:.0%}"
+
+
+def roofline_table(roof: dict) -> str:
+    """--roofline's measurements, one row per model."""
+    lines = [f"SGEMM (float32 1024 x 1024, {roof['torch_threads']} threads): {roof['sgemm_gflops']:.0f} GFLOP/s "
+             f"before, {roof['sgemm_gflops_after']:.0f} after ({roof['date']})",
+             "| recipe | training MFLOP per image | training step images/s | GFLOP/s | % of SGEMM |",
+             "|---|---|---|---|---|"]
+    lines += [f"| `{m}` | {r['mflop_per_image']:.2f} | {r['step_images_per_sec']:,} | {r['gflops']:.0f} | "
+              f"{r['gflops'] / roof['sgemm_gflops']:.0%} |" for m, r in roof["models"].items()]
+    return "\n".join(lines)
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     import torch
@@ -213,11 +367,13 @@ def machine() -> dict:
             "torch": torch.__version__, "python": platform.python_version()}
 
 
-def table(results: list[dict]) -> str:
-    """The markdown results table: one row per (model, dataset), statistics over seeds."""
+def table(results: list[dict], roof: Optional[dict] = None) -> str:
+    """The markdown results table: one row per (model, dataset), statistics over seeds; the roofline columns from
+    `roof`, a roofline() measurement (the step rate and SGEMM measured in one run)."""
     rows = ["| notebook | model | dataset | test accuracy (mean ± std) | min–max | with its mirror (mean) | seeds "
-            "| epochs | training s (median) | run s (median) | images/s (median) | reference (source) |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "| epochs | training s (median) | run s (median) | images/s (median) | GFLOP/s | % of SGEMM "
+            "| reference (source) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for model, dataset, notebook, lecture in MODELS:
         runs = [r for r in results if r["model"] == model and r["dataset"] == dataset]
         if not runs:
@@ -230,7 +386,9 @@ def table(results: list[dict]) -> str:
                     f"| {min(acc):.4f}–{max(acc):.4f} | {mirrored_mean} | {len(runs)} | {runs[0]['epochs']} "
                     f"| {statistics.median(r['seconds'] for r in runs):.0f} "
                     f"| {statistics.median(r['process_seconds'] for r in runs):.0f} "
-                    f"| {statistics.median(r['images_per_sec'] for r in runs):.0f} | {lecture} |")
+                    f"| {statistics.median(r['images_per_sec'] for r in runs):.0f} "
+                    f"| {roofline_cells(model, roof)} "
+                    f"| {lecture} |")
     return "\n".join(rows)
 
 
@@ -247,14 +405,33 @@ def main(argv: Optional[list[str]] = None) -> None:
                         help="start N processes that train the same recipe at once (random data), for each N")
     parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=list(SETTINGS)[:1],
                         help="environment settings for --concurrent (default: the series' own)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long each --concurrent worker trains")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="how long each --concurrent worker, or each model of the roofline, trains")
     parser.add_argument("--memory", action="store_true",
                         help="measure each recipe's peak resident memory (one epoch through the CLI)")
+    parser.add_argument("--roofline", action="store_true",
+                        help="measure SGEMM GFLOP/s and each model's training step rate now (the table's last columns)")
+    parser.add_argument("--lecture-lenet", action="store_true",
+                        help="d2l's LeNet recipe against the modern LeNet: time to d2l's final test accuracy")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         _worker(args.worker, args.seconds, args.start_at)
+        return
+    if args.roofline or args.lecture_lenet:
+        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        with heavy_lock(not args.no_lock):
+            if args.roofline:
+                saved["roofline"] = roofline([m for m, *_ in MODELS if m in args.models], args.seconds)
+            if args.lecture_lenet:
+                saved["lecture_lenet"] = lecture_lenet(args.data_root, args.seeds[0])
+        args.results.write_text(json.dumps(saved, indent=1) + "\n")
+        if args.lecture_lenet:
+            print(lecture_summary(saved["lecture_lenet"]))
+        if args.roofline:
+            print(roofline_table(saved["roofline"]))
+            print(table(saved["runs"], saved["roofline"]))
         return
     if args.memory:
         with heavy_lock(not args.no_lock):
@@ -292,9 +469,10 @@ def main(argv: Optional[list[str]] = None) -> None:
                                  if (r["model"], r["dataset"], r["seed"]) != (model, dataset, seed)] + [result]
                 args.results.write_text(json.dumps(saved, indent=1) + "\n")  # after every run: nothing is lost
                 print(json.dumps(result), flush=True)
+        saved["roofline"] = roofline([m for m, *_ in MODELS if m in args.models], args.seconds)  # the same run
         saved["machine"]["benchmark_seconds"] = round(time.perf_counter() - started, 1)
         args.results.write_text(json.dumps(saved, indent=1) + "\n")
-    print(table(saved["runs"]))
+    print(table(saved["runs"], saved.get("roofline")))
 
 
 if __name__ == "__main__":

@@ -54,8 +54,8 @@ def test_every_slide_fits_and_loads_everything_locally(browser, decks, notebook)
     try:
         page.goto(f"{decks}/{notebook.stem}.slides.html")
         page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
-        page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.running === 0 "
-                               "&& MathJax.Hub.queue.pending === 0", timeout=30_000)
+        page.wait_for_function("window.MathJax && MathJax.isReady === true", timeout=60_000)  # started, typeset
+        page.evaluate("() => new Promise(done => MathJax.Hub.Queue(done))")  # and whatever it still had queued
         slides = page.evaluate(MEASURE)
         assert slides[0]["text"].startswith(notebook.stem[:2] + " · "), slides[0]["text"]  # the title slide
         assert len(slides) >= 5

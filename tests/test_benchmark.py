@@ -1,0 +1,48 @@
+"""tools/benchmark.py's roofline arithmetic and its summaries (the measurements themselves are not unit-tested)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import benchmark  # noqa: E402  (tools/ is not a package)
+
+
+def test_lenet_training_flops_per_image_match_the_count_by_hand():
+    # forward multiply-adds: conv1 6*28*28 outputs * 25 taps, conv2 16*10*10 * 150, the Linear layers 400*120 + 120*84
+    # + 84*10; a training step does each three times (forward, weight gradient, input gradient) but the first
+    # convolution's input gradient, which nothing needs; 2 FLOPs per multiply-add.
+    conv1, rest = 6 * 28 * 28 * 25, 16 * 10 * 10 * 150 + 400 * 120 + 120 * 84 + 84 * 10
+    assert benchmark.train_flops_per_image("lenet") == 2 * (2 * conv1 + 3 * rest) == 2_263_920
+    assert benchmark.train_flops_per_image("lenet-modern") == 2_263_920  # BatchNorm and ReLU are not counted
+
+
+def test_the_table_gains_the_roofline_columns():
+    run = {"model": "lenet", "dataset": "fashion-mnist", "test_accuracy": 0.84, "epochs": 12, "seconds": 29.0,
+           "process_seconds": 32.0, "images_per_sec": 10_000.0}
+    roof = {"sgemm_gflops": 90.5, "sgemm_gflops_after": 91.0, "torch_threads": 2, "date": "2026-12-02",
+            "models": {"lenet": {"mflop_per_image": 2.264, "step_images_per_sec": 10_000, "gflops": 22.6}}}
+    lines = benchmark.table([run], roof).splitlines()
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    row = [cell.strip() for cell in lines[2].strip("|").split("|")]
+    assert header[11:13] == ["GFLOP/s", "% of SGEMM"] and len(row) == len(header)
+    assert row[11:13] == ["23", "25%"]  # 22.6 GFLOP/s of SGEMM's 90.5
+    assert benchmark.table([run]).splitlines()[2].split("|")[12:14] == [" — ", " — "]  # no roofline run: no cells
+    assert benchmark.roofline_table(roof).splitlines()[-1] == "| `lenet` | 2.26 | 10,000 | 23 | 25% |"
+
+
+def test_sgemm_gflops_is_a_positive_rate():
+    assert benchmark.sgemm_gflops(n=64, repeats=3) > 0
+
+
+def test_the_lecture_lenet_summary_says_how_many_times_faster():
+    run = {"target": 0.8123, "lecture_seconds": 300.0, "times_faster": 12.5, "modern_epochs_to_target": 2,
+           "modern_seconds_to_target": 24.0,
+           "lecture": {"recipe": "d2l LeNet", "seconds": [30.0] * 10},
+           "modern": {"recipe": "lenet-modern", "test_accuracy": [0.80, 0.85]}}
+    assert benchmark.lecture_summary(run).splitlines() == [
+        "d2l LeNet: test accuracy 0.8123 after 300 s of training (30.0 s per epoch)",
+        "lenet-modern: reached it after epoch 2, 24 s of training: 12.5x faster"]
+    never = {**run, "times_faster": None}
+    assert benchmark.lecture_summary(never).splitlines()[1] == "lenet-modern: never reached it (best 0.8500)"
