@@ -68,13 +68,13 @@ html_sidebars = {{"**": ["navbar-logo.html", "search-button-field.html", "sbt-si
 mathjax_path = "mathjax/tex-chtml.js"  # in _static: served with the site, never from a CDN
 """
 CSS = """/* Written by tools/site.py. The notebooks' code is up to 120 characters wide and the README's results table
-   has 12 columns: with no right sidebar and a smaller type both fit a 1280-pixel screen without scrolling sideways.
+   has 14 columns: with no right sidebar and a smaller type both fit a 1280-pixel screen without scrolling sideways.
    Printed output wraps, as in Jupyter. */
 .bd-main .bd-content .bd-article-container { max-width: 100%; }
 .bd-article pre { font-size: 0.8rem; }
 .bd-article .cell_output pre { white-space: pre-wrap; }
-.bd-article table.table { font-size: 0.8rem; }
-.bd-article table.table th, .bd-article table.table td { padding: 0.3rem 0.4rem; }
+.bd-article table.table { font-size: 0.68rem; }
+.bd-article table.table th, .bd-article table.table td { padding: 0.25rem 0.3rem; }
 """
 TOCTREE = """
 
