@@ -16,7 +16,8 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["CNNLIB_DATA"] = str(prepare_test_root(SHARED_DATA, CACHED_ROOT))
 
 
-MAIN_ENV_ONLY = {"test_site.py": "the website's tools (Sphinx, myst-nb) are not part of Colab's environment"}
+MAIN_ENV_ONLY = {"test_site.py": "the website's tools (Sphinx, myst-nb) are not part of Colab's environment",
+                 "test_series_lab.py": "JupyterLab is not part of Colab's environment (classic Notebook 6 is)"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -35,6 +35,10 @@ ensure_env() {
 
 case "${1:-}" in
   lab)
+    if [ "$CNNLIB_ENV" = colab ]; then
+      echo "The Colab-like environment has classic Notebook 6, not JupyterLab: run bash series.sh lab without" \
+           "CNNLIB_ENV=colab, or open classic Notebook with .venv-colab/bin/jupyter notebook notebooks/" >&2; exit 2
+    fi
     ensure_env
     shift
     port=${CNNLIB_LAB_PORT:-8888}

@@ -47,3 +47,11 @@ def test_series_lab_prints_an_address_that_opens_jupyterlab():
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_series_lab_in_the_colab_like_environment_says_what_to_open_instead():
+    done = subprocess.run(["bash", "series.sh", "lab"], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "CNNLIB_ENV": "colab"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("The Colab-like environment has classic Notebook 6, not JupyterLab")
+    assert "jupyter notebook notebooks/" in done.stderr and done.stderr.count("\n") == 1
