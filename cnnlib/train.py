@@ -9,6 +9,7 @@ the private class _Run, which fit calls at the four places where a student can f
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import functools
 import inspect
@@ -421,6 +422,7 @@ class Recipe:
     one_cycle: bool = False          # OneCycleLR rising to lr then annealing, stepped per batch
     augment: Optional[Callable[..., torch.Tensor]] = None  # applied to each training batch, e.g. random_flip
     channels_last: bool = False      # (N, H, W, C) memory: about 1.6x faster 3x3 convolutions on a CPU
+    label_smoothing: float = 0.0     # training targets 1 - s + s/K for the label and s/K for the others
 
     def model(self, dataset: Optional[str] = None) -> nn.Module:
         """A new model for `dataset` (default: the recipe's), materialised and initialised (init_cnn)."""
@@ -443,10 +445,16 @@ class Recipe:
                  if self.one_cycle else None)
         return opt, sched
 
+    def loss_fn(self) -> nn.CrossEntropyLoss:
+        """The training loss: cross-entropy with the recipe's label smoothing (fit's validation loss uses it too, so
+        that the two curves compare; evaluate's default, the test loss, is plain cross-entropy)."""
+        return nn.CrossEntropyLoss(label_smoothing=self.label_smoothing)
+
 
 # The full-mode settings of notebooks 06-09 (quick mode: the same recipes, 1-3 epochs on small subsets).
 # Test accuracy, seconds and images/s on 2 CPU cores: tools/benchmark.py and the README's results table.
-_LENET = dict(lr=0.1, batch_size=128, epochs=12, momentum=0.9, weight_decay=5e-4, one_cycle=True)
+_LENET = dict(lr=0.2, batch_size=256, epochs=15, momentum=0.9, weight_decay=5e-4, one_cycle=True,
+              augment=random_flip, label_smoothing=0.1)
 _RESNET = dict(lr=0.1, batch_size=128, epochs=20, momentum=0.9, weight_decay=5e-4, one_cycle=True,
                augment=random_flip_erase, channels_last=True)
 RECIPES: dict[str, Recipe] = {
@@ -464,23 +472,28 @@ RECIPES: dict[str, Recipe] = {
 
 def train_recipe(model: str, dataset: Optional[str] = None, *, epochs: Optional[int] = None, seed: int = 0,
                  data_root: Optional[PathLike] = None, out: PathLike = "checkpoints", batch_size: Optional[int] = None,
-                 lr: Optional[float] = None, progress: bool = True) -> dict:
+                 lr: Optional[float] = None, augment: Optional[str] = None, label_smoothing: Optional[float] = None,
+                 progress: bool = True) -> dict:
     """Train RECIPES[model] on `dataset` (checkpoint in `out`, resumed if there); returns a dict of results.
 
     None means the recipe's value; in quick mode (CNNLIB_QUICK=1) the default is 1 epoch on small subsets.
+    `augment` names one of AUGMENTATIONS ("none" for none); with it or `label_smoothing` the recipe changes in that
+    one setting (tools/benchmark.py --ablation measures what each of a recipe's techniques adds).
     """
     recipe, dataset, epochs, batch_size, out = _recipe_args(model, dataset, epochs, seed, out, batch_size, lr)
+    recipe, variant = _variant(recipe, augment, label_smoothing)
     set_seed(seed)
     net = recipe.model(dataset)
     data = load_data(dataset, batch_size=batch_size, val_size=5000, seed=seed, root=data_root,
                      augment=recipe.augment)
     optimizer, scheduler = recipe.optimizer(net, len(data.train), epochs, lr)
-    checkpoint = out / f"{model}-{dataset}-seed{seed}.pt"
+    checkpoint = out / f"{model}{variant}-{dataset}-seed{seed}.pt"
     history = fit(net, data.train, data.val, epochs=epochs, optimizer=optimizer, scheduler=scheduler,
-                  checkpoint=checkpoint, progress=progress)
+                  loss_fn=recipe.loss_fn(), checkpoint=checkpoint, progress=progress)
     _, test_acc = evaluate(net, data.test)
     mirrored_acc = accuracy(net, *data.test.tensors(), mirrored=True)  # test-time augmentation
     return {"model": model, "dataset": dataset, "epochs": epochs, "seed": seed,
+            "augment": _augment_name(recipe.augment), "label_smoothing": recipe.label_smoothing,
             "test_accuracy": round(test_acc, 4), "test_accuracy_mirrored": round(mirrored_acc, 4),
             "val_accuracy": round(history.val_acc[-1], 4),
             "seconds": round(sum(history.seconds), 2),
@@ -506,6 +519,31 @@ def _recipe_args(model, dataset, epochs, seed, out, batch_size, lr, cli: bool = 
     return recipe, dataset, epochs, batch_size, _check.writable_folder(out, name["out"])
 
 
+AUGMENTATIONS: dict[str, Optional[Callable[..., torch.Tensor]]] = {
+    "none": None, "flip": random_flip, "flip-crop": random_flip_crop, "flip-erase": random_flip_erase}
+
+
+def _augment_name(augment: Optional[Callable[..., torch.Tensor]]) -> str:
+    return next(k for k, v in AUGMENTATIONS.items() if v is augment)
+
+
+def _variant(recipe: Recipe, augment: object, label_smoothing: object) -> tuple[Recipe, str]:
+    """The recipe with `augment` (a name of AUGMENTATIONS) and `label_smoothing` in place of its own where given,
+    and a suffix for the checkpoint's name that tells the variant apart ("" for the recipe itself)."""
+    changes = {}
+    if augment is not None:
+        if not isinstance(augment, str) or augment not in AUGMENTATIONS:
+            raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)}, got {_check.short(augment)}")
+        changes["augment"] = AUGMENTATIONS[augment]
+    if label_smoothing is not None:
+        changes["label_smoothing"] = _check.number(label_smoothing, "label_smoothing", minimum=0, maximum=0.99,
+                                                   example="0.1")
+    changes = {k: v for k, v in changes.items() if v is not getattr(recipe, k) and v != getattr(recipe, k)}
+    suffix = "".join(f"-{k.replace('_', '-')}-{_augment_name(v) if k == 'augment' else v}"
+                     for k, v in changes.items())
+    return dataclasses.replace(recipe, **changes), suffix
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:
         """One line, `error: ...`, and exit status 2 (argparse's own also prints the whole usage)."""
@@ -524,16 +562,23 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--out", default="checkpoints", help="folder for the checkpoint (default: checkpoints)")
     parser.add_argument("--batch-size", type=int, help="default: the recipe's")
     parser.add_argument("--lr", type=float, help="default: the recipe's")
+    parser.add_argument("--augment", choices=list(AUGMENTATIONS), help="default: the recipe's")
+    parser.add_argument("--label-smoothing", type=float, help="default: the recipe's (0 for none)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars or epoch lines")
     args = parser.parse_args(argv)
     try:
-        _recipe_args(args.model, args.dataset, args.epochs, args.seed, args.out, args.batch_size, args.lr, cli=True)
+        recipe = _recipe_args(args.model, args.dataset, args.epochs, args.seed, args.out, args.batch_size, args.lr,
+                              cli=True)[0]
+        if args.label_smoothing is not None:
+            _check.number(args.label_smoothing, "--label-smoothing", minimum=0, maximum=0.99, example="0.1")
+        _variant(recipe, args.augment, args.label_smoothing)
     except (TypeError, ValueError) as e:
         parser.error(str(e))
     print(mode_banner(), file=sys.stderr)
     try:
         result = train_recipe(args.model, args.dataset, epochs=args.epochs, seed=args.seed, data_root=args.data_root,
-                              out=args.out, batch_size=args.batch_size, lr=args.lr, progress=not args.no_progress)
+                              out=args.out, batch_size=args.batch_size, lr=args.lr, augment=args.augment,
+                              label_smoothing=args.label_smoothing, progress=not args.no_progress)
     except (CheckpointError, DataNotFoundError, TrainingDiverged, OSError) as e:  # a sentence, not a traceback
         parser.exit(2, f"error: {e}\n")
     print(json.dumps(result), flush=True)

@@ -46,3 +46,20 @@ def test_the_lecture_lenet_summary_says_how_many_times_faster():
         "lenet-modern: reached it after epoch 2, 24 s of training: 12.5x faster"]
     never = {**run, "times_faster": None}
     assert benchmark.lecture_summary(never).splitlines()[1] == "lenet-modern: never reached it (best 0.8500)"
+
+
+def test_the_ablation_table_pairs_each_seed_with_and_without_the_technique():
+    runs = [{"model": "lenet-modern", "seed": k, "test_accuracy": a} for k, a in ((0, 0.92), (1, 0.93), (2, 0.91))]
+    ablations = [{"model": "lenet-modern", "without": "flips", "seed": k, "test_accuracy": a}
+                 for k, a in ((0, 0.91), (1, 0.915), (2, 0.912))]
+    lines = benchmark.ablation_table(runs, ablations).splitlines()
+    assert len(lines) == 3  # the header, its rule, one technique
+    assert lines[2] == ("| `lenet-modern` | flips | 0.9200 ± 0.0100 | 0.9123 ± 0.0025 | +0.0077 (-0.0020 to +0.0150) "
+                        "| 3 |")
+
+
+def test_the_profile_splits_a_training_step_into_shares_that_add_up():
+    shares = benchmark.profile_step("lenet-modern", steps=2)
+    assert list(shares) == [*benchmark.PROFILE_GROUPS, "other"]
+    assert abs(sum(shares.values()) - 1) < 0.01 and all(v >= 0 for v in shares.values())
+    assert shares["convolution"] > 0.1 and shares["batch normalisation"] > 0  # LeNetModern has both

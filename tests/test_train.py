@@ -1,6 +1,7 @@
 """fit trains, resumes after an interruption to bit-identical weights, and refuses bad input clearly."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -449,7 +450,35 @@ def test_train_recipe_rejects_unknown_names_before_loading_anything(tmp_path):
         train_recipe("mlp", seed=-1, data_root=tmp_path)
     with pytest.raises(ValueError, match="epochs must be a whole number, got 1.5"):
         train_recipe("mlp", epochs=1.5, data_root=tmp_path)
+    with pytest.raises(ValueError, match="augment must be one of none, flip, flip-crop, flip-erase, got 'mirror'"):
+        train_recipe("mlp", augment="mirror", data_root=tmp_path)
+    with pytest.raises(ValueError, match="label_smoothing must be at most 0.99, got 1"):
+        train_recipe("mlp", label_smoothing=1, data_root=tmp_path)
+    with pytest.raises(TypeError, match="label_smoothing must be a number"):
+        train_recipe("mlp", label_smoothing="0.1", data_root=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_recipe_variant_changes_one_setting_and_names_its_checkpoint_after_it():
+    from cnnlib.data import random_flip
+    from cnnlib.train import _variant
+
+    recipe = RECIPES["lenet-modern"]
+    same, suffix = _variant(recipe, None, None)
+    assert same == recipe and suffix == ""
+    no_flips, suffix = _variant(recipe, "none", None)
+    assert no_flips.augment is None and suffix == ("-augment-none" if recipe.augment else "")
+    assert no_flips.label_smoothing == recipe.label_smoothing and no_flips.lr == recipe.lr
+    smooth, suffix = _variant(RECIPES["mlp"], "flip", 0.2)
+    assert (smooth.augment, smooth.label_smoothing, suffix) == (random_flip, 0.2, "-augment-flip-label-smoothing-0.2")
+
+
+def test_the_training_loss_is_cross_entropy_with_the_recipes_label_smoothing():
+    logits, y = torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([0])
+    smooth = dataclasses.replace(RECIPES["mlp"], label_smoothing=0.3).loss_fn()
+    target = torch.tensor([[1 - 0.3 + 0.1, 0.1, 0.1]])  # 1 - s + s/K for the label, s/K for the other K - 1
+    assert torch.allclose(smooth(logits, y), -(target * logits.log_softmax(dim=1)).sum())
+    assert RECIPES["mlp"].loss_fn()(logits, y) == torch.nn.functional.cross_entropy(logits, y)
 
 
 def test_recipes_build_a_model_and_optimizer_per_dataset():

@@ -7,6 +7,8 @@
     .venv/bin/python tools/benchmark.py --memory         # each recipe's peak resident memory
     .venv/bin/python tools/benchmark.py --roofline       # SGEMM GFLOP/s now; the table's GFLOP/s and % of SGEMM
     .venv/bin/python tools/benchmark.py --lecture-lenet  # d2l's LeNet recipe against the modern LeNet, to accuracy
+    .venv/bin/python tools/benchmark.py --ablation --models lenet-modern --jobs 2  # each technique left out
+    .venv/bin/python tools/benchmark.py --profile --models vgg cnn   # where a training step spends its time
 
 Each run is `python -m cnnlib.train MODEL --dataset D --seed S --out TMP` in full mode, one at a time,
 each holding the lock /tmp/cnn-heavy.lock (so no other heavy job shares the CPU). The JSON line of
@@ -23,6 +25,10 @@ the end, so that a machine that changed speed meanwhile shows.
 DataLoader with Resize and ToTensor and 4 workers, 10 epochs), then the series' modern LeNet recipe, each evaluated
 on the test set after every epoch, and reports how many times less training time the modern LeNet needs to reach the
 accuracy d2l's recipe ends with (training time only: the evaluations are not counted for either).
+
+--ablation trains each recipe of --models once more per seed without each of its training techniques in turn
+(ABLATIONS: the recipe with that one setting changed, everything else the same) and reports the test accuracy with
+and without it; the recipe's own runs are those of the results table.
 
 --concurrent N starts N processes that train the same recipe at the same moment (random batches of the dataset's
 shape, so that the CPU and not the disk is measured) and reports each one's images/s and their sum, against one
@@ -41,8 +47,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "tools" / "benchmark_results.json"
@@ -58,6 +65,13 @@ MODELS = [
     ("mlp", "cifar10", "09", "0.503 (notes: 3072→100→10 MLP, 5 epochs)"),
     ("cnn", "cifar10", "09", "—"),
 ]
+
+# Each technique of a recipe, and the command-line arguments that leave it out (--ablation)
+ABLATIONS = {
+    "lenet-modern": [("flips", ["--augment", "none"]), ("label smoothing", ["--label-smoothing", "0"]),
+                     ("batches of 256, 15 epochs (not 128, 12: the same time)",
+                      ["--batch-size", "128", "--epochs", "12", "--lr", "0.1"])],
+}
 
 
 @contextlib.contextmanager
@@ -117,11 +131,15 @@ def memory(models: list[str], data_root: Optional[str]) -> list[dict]:
     return rows
 
 
-def run_one(model: str, dataset: str, seed: int, data_root: Optional[str], lock: bool) -> dict:
-    """One full-mode CLI run in a fresh checkpoint folder; its JSON line plus wall time and load."""
+def run_one(model: str, dataset: str, seed: int, data_root: Optional[str], lock: bool, *extra: str,
+            threads: Optional[int] = None) -> dict:
+    """One full-mode CLI run in a fresh checkpoint folder (`extra`: more arguments, e.g. an ablation's; `threads`:
+    PyTorch's threads, default the CPUs it may use); its JSON line plus wall time and load."""
     env = {k: v for k, v in os.environ.items() if k != "CNNLIB_QUICK"}
+    if threads is not None:
+        env["CNNLIB_THREADS"] = str(threads)
     with tempfile.TemporaryDirectory() as out, heavy_lock(lock):
-        cmd = _cli(model, dataset, out, data_root, "--seed", str(seed))
+        cmd = _cli(model, dataset, out, data_root, "--seed", str(seed), *extra)
         t0 = time.perf_counter()
         returncode, stdout, stderr, peak_mb = run_with_peak(cmd, env)
         wall = time.perf_counter() - t0
@@ -157,9 +175,9 @@ def _worker(model: str, seconds: float, start_at: float) -> None:
                       "threads": torch.get_num_threads()}), flush=True)
 
 
-def step_rate(model: str, seconds: float, start_at: float = 0.0) -> float:
-    """Images/s of RECIPES[model]'s training step (augmentation, forward, backward, update) on random batches of its
-    dataset's shape, timed from start_at (or at once) for `seconds`: the CPU's work, without the disk."""
+def training_step(model: str) -> Callable[[], None]:
+    """One training step of RECIPES[model] (augmentation, forward, loss, backward, update) on a fixed random batch of
+    its dataset's shape, as a function: the CPU's work, without the disk."""
     import torch
 
     from cnnlib import set_seed
@@ -172,7 +190,7 @@ def step_rate(model: str, seconds: float, start_at: float = 0.0) -> float:
     net = recipe.model()
     optimizer, _ = recipe.optimizer(net, steps_per_epoch=1000)
     X, y = torch.randn(recipe.batch_size, *info.shape), torch.randint(0, len(info.classes), (recipe.batch_size,))
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = recipe.loss_fn()
 
     def step() -> None:
         loss = loss_fn(net(recipe.augment(X) if recipe.augment else X), y)
@@ -180,6 +198,15 @@ def step_rate(model: str, seconds: float, start_at: float = 0.0) -> float:
         loss.backward()
         optimizer.step()
 
+    return step
+
+
+def step_rate(model: str, seconds: float, start_at: float = 0.0) -> float:
+    """Images/s of RECIPES[model]'s training step (augmentation, forward, backward, update) on random batches of its
+    dataset's shape, timed from start_at (or at once) for `seconds`: the CPU's work, without the disk."""
+    from cnnlib.train import RECIPES
+
+    step = training_step(model)
     for _ in range(3):  # warm-up: the first steps allocate memory and pick kernels
         step()
     time.sleep(max(0.0, start_at - time.time()))  # every worker of --concurrent starts its clock at the same moment
@@ -187,7 +214,7 @@ def step_rate(model: str, seconds: float, start_at: float = 0.0) -> float:
     while time.perf_counter() - t0 < seconds:
         step()
         steps += 1
-    return steps * recipe.batch_size / (time.perf_counter() - t0)
+    return steps * RECIPES[model].batch_size / (time.perf_counter() - t0)
 
 
 def concurrent(model: str, n: int, seconds: float, env: dict) -> dict:
@@ -243,6 +270,33 @@ def train_flops_per_image(model: str, batch: int = 8) -> float:
     return counter.get_total_flops() / batch
 
 
+PROFILE_GROUPS = {  # torch.profiler's operator names -> what a student calls them (--profile)
+    "convolution": ("convolution",), "matrix product": ("aten::mm", "aten::addmm"),
+    "batch normalisation": ("batch_norm",), "ReLU or sigmoid": ("threshold_backward", "clamp_min", "relu", "sigmoid"),
+    "pooling": ("max_pool", "avg_pool"), "optimiser": ("SGD.step", "_foreach"),
+}
+
+
+def profile_step(model: str, steps: int = 10) -> dict[str, float]:
+    """Share of one training step's CPU time (self time of each operator, torch.profiler) per PROFILE_GROUPS group
+    for RECIPES[model] on random batches; the rest is "other"."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step = training_step(model)
+    for _ in range(3):
+        step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    events = [e for e in prof.key_averages() if e.self_cpu_time_total > 0]
+    total = sum(e.self_cpu_time_total for e in events)
+    shares = dict.fromkeys([*PROFILE_GROUPS, "other"], 0.0)
+    for e in events:
+        group = next((g for g, keys in PROFILE_GROUPS.items() if any(k in e.key for k in keys)), "other")
+        shares[group] += e.self_cpu_time_total / total
+    return {g: round(v, 3) for g, v in shares.items()}
+
+
 def sgemm_gflops(n: int = 1024, repeats: int = 20) -> float:
     """GFLOP/s of a float32 matrix product of two n x n matrices on PyTorch's threads (median of `repeats`)."""
     import torch
@@ -293,12 +347,13 @@ def lecture_lenet(data_root: Optional[str], seed: int = 0) -> dict:
         lecture["test_accuracy"].append(evaluate(net, loaders[1])[1])
     recipe = RECIPES["lenet-modern"]
     set_seed(seed)
-    data = load_data("fashion-mnist", batch_size=recipe.batch_size, val_size=5000, seed=seed, root=data_root)
+    data = load_data("fashion-mnist", batch_size=recipe.batch_size, val_size=5000, seed=seed, root=data_root,
+                     augment=recipe.augment)
     net = recipe.model()
     optimizer, scheduler = recipe.optimizer(net, len(data.train))
     history = fit(net, data.train, data.test, epochs=recipe.epochs, optimizer=optimizer, scheduler=scheduler,
-                  progress=False)  # the test set as fit's validation set: its accuracy after every epoch
-    modern = {"recipe": "the series' lenet-modern (12 epochs)", "test_accuracy": history.val_acc,
+                  loss_fn=recipe.loss_fn(), progress=False)  # the test set as fit's validation set: its accuracy after every epoch
+    modern = {"recipe": f"the series' lenet-modern ({recipe.epochs} epochs)", "test_accuracy": history.val_acc,
               "seconds": [data.train.dataset_size / rate for rate in history.images_per_sec]}
     target = lecture["test_accuracy"][-1]
     reached = next((i for i, acc in enumerate(modern["test_accuracy"]) if acc >= target), None)
@@ -352,6 +407,28 @@ def roofline_table(roof: dict) -> str:
     lines += [f"| `{m}` | {r['mflop_per_image']:.2f} | {r['step_images_per_sec']:,} | {r['gflops']:.0f} | "
               f"{r['gflops'] / roof['sgemm_gflops']:.0%} |" for m, r in roof["models"].items()]
     return "\n".join(lines)
+
+
+def ablation_table(runs: list[dict], ablations: list[dict]) -> str:
+    """--ablation's results: per recipe and technique, the test accuracy over seeds with it and without it."""
+    rows = ["| recipe | technique | with it: test accuracy (mean ± std) | without it | gain (mean of the seeds' "
+            "differences) | seeds |", "|---|---|---|---|---|---|"]
+    for model, technique in dict.fromkeys((a["model"], a["without"]) for a in ablations):
+        without = {a["seed"]: a["test_accuracy"] for a in ablations
+                   if (a["model"], a["without"]) == (model, technique)}
+        with_it = {r["seed"]: r["test_accuracy"] for r in runs if r["model"] == model and r["seed"] in without}
+        seeds = sorted(set(with_it) & set(without))
+        if not seeds:
+            continue
+
+        def cell(acc: dict) -> str:
+            values = [acc[k] for k in seeds]
+            return f"{statistics.mean(values):.4f} ± {statistics.stdev(values) if len(values) > 1 else 0:.4f}"
+
+        gains = [with_it[k] - without[k] for k in seeds]
+        rows.append(f"| `{model}` | {technique} | {cell(with_it)} | {cell(without)} | "
+                    f"{statistics.mean(gains):+.4f} ({min(gains):+.4f} to {max(gains):+.4f}) | {len(seeds)} |")
+    return "\n".join(rows)
 
 
 def machine() -> dict:
@@ -413,6 +490,12 @@ def main(argv: Optional[list[str]] = None) -> None:
                         help="measure SGEMM GFLOP/s and each model's training step rate now (the table's last columns)")
     parser.add_argument("--lecture-lenet", action="store_true",
                         help="d2l's LeNet recipe against the modern LeNet: time to d2l's final test accuracy")
+    parser.add_argument("--ablation", action="store_true",
+                        help="train each recipe without each of its techniques in turn (ABLATIONS), per seed")
+    parser.add_argument("--profile", action="store_true",
+                        help="where one training step of each of --models spends its time (torch.profiler)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="--ablation: runs at once, one thread each (accuracy only: their times are not compared)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -432,6 +515,34 @@ def main(argv: Optional[list[str]] = None) -> None:
         if args.roofline:
             print(roofline_table(saved["roofline"]))
             print(table(saved["runs"], saved["roofline"]))
+        return
+    if args.profile:
+        print("| recipe | " + " | ".join(PROFILE_GROUPS) + " | other |")
+        print("|---|" + "---|" * (len(PROFILE_GROUPS) + 1))
+        with heavy_lock(not args.no_lock):
+            for model in args.models:
+                shares = profile_step(model)
+                print(f"| `{model}` | " + " | ".join(f"{v:.0%}" for v in shares.values()) + " |", flush=True)
+        return
+    if args.ablation:
+        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        saved.setdefault("ablations", [])
+        todo = [(model, dataset, technique, extra, seed) for model, dataset, *_ in MODELS if model in args.models
+                for technique, extra in ABLATIONS.get(model, []) for seed in args.seeds]
+
+        def ablate(job: tuple) -> dict:
+            model, dataset, technique, extra, seed = job
+            return {"without": technique, **run_one(model, dataset, seed, args.data_root, False, *extra,
+                                                     threads=1 if args.jobs > 1 else None)}
+
+        with heavy_lock(not args.no_lock), ThreadPoolExecutor(max(1, args.jobs)) as pool:
+            for result in pool.map(ablate, todo):
+                key = (result["model"], result["without"], result["seed"])
+                saved["ablations"] = [a for a in saved["ablations"]
+                                      if (a["model"], a["without"], a["seed"]) != key] + [result]
+                args.results.write_text(json.dumps(saved, indent=1) + "\n")
+                print(json.dumps(result), flush=True)
+        print(ablation_table(saved["runs"], saved["ablations"]))
         return
     if args.memory:
         with heavy_lock(not args.no_lock):
@@ -469,10 +580,12 @@ def main(argv: Optional[list[str]] = None) -> None:
                                  if (r["model"], r["dataset"], r["seed"]) != (model, dataset, seed)] + [result]
                 args.results.write_text(json.dumps(saved, indent=1) + "\n")  # after every run: nothing is lost
                 print(json.dumps(result), flush=True)
-        saved["roofline"] = roofline([m for m, *_ in MODELS if m in args.models], args.seconds)  # the same run
+        saved["roofline"] = roofline([m for m, *_ in MODELS], args.seconds)  # every model: one SGEMM for all
         saved["machine"]["benchmark_seconds"] = round(time.perf_counter() - started, 1)
         args.results.write_text(json.dumps(saved, indent=1) + "\n")
     print(table(saved["runs"], saved.get("roofline")))
+    if saved.get("ablations"):
+        print("\n" + ablation_table(saved["runs"], saved["ablations"]))
 
 
 if __name__ == "__main__":
