@@ -64,7 +64,7 @@ def test_every_slide_fits_and_loads_everything_locally(browser, decks, notebook)
         text = page.inner_text(".slides")
         assert "VBox(" not in text and "REPOSITORY =" not in text  # widgets and setup cells are skipped
         if "$" in notebook.read_text(encoding="utf-8"):
-            assert page.locator(".MathJax_CHTML").count() > 0, "no formula was typeset"
+            page.wait_for_selector(".MathJax_CHTML", state="attached", timeout=30_000)  # a formula was typeset
         for deck, h, v in SHOTS:
             if deck == notebook.name[:2]:
                 page.evaluate(f"Reveal.slide({h}, {v})")
