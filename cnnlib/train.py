@@ -9,7 +9,6 @@ the private class _Run, which fit calls at the four places where a student can f
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import errno
 import functools
 import inspect
@@ -20,7 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
@@ -527,7 +526,8 @@ def _augment_name(augment: Optional[Callable[..., torch.Tensor]]) -> str:
     return next(k for k, v in AUGMENTATIONS.items() if v is augment)
 
 
-def _variant(recipe: Recipe, augment: object, label_smoothing: object) -> tuple[Recipe, str]:
+def _variant(recipe: Recipe, augment: object, label_smoothing: object,
+             name: str = "label_smoothing") -> tuple[Recipe, str]:
     """The recipe with `augment` (a name of AUGMENTATIONS) and `label_smoothing` in place of its own where given,
     and a suffix for the checkpoint's name that tells the variant apart ("" for the recipe itself)."""
     changes = {}
@@ -536,12 +536,11 @@ def _variant(recipe: Recipe, augment: object, label_smoothing: object) -> tuple[
             raise ValueError(f"augment must be one of {', '.join(AUGMENTATIONS)}, got {_check.short(augment)}")
         changes["augment"] = AUGMENTATIONS[augment]
     if label_smoothing is not None:
-        changes["label_smoothing"] = _check.number(label_smoothing, "label_smoothing", minimum=0, maximum=0.99,
-                                                   example="0.1")
-    changes = {k: v for k, v in changes.items() if v is not getattr(recipe, k) and v != getattr(recipe, k)}
+        changes["label_smoothing"] = _check.number(label_smoothing, name, minimum=0, maximum=0.99, example="0.1")
+    changes = {k: v for k, v in changes.items() if v != getattr(recipe, k)}
     suffix = "".join(f"-{k.replace('_', '-')}-{_augment_name(v) if k == 'augment' else v}"
                      for k, v in changes.items())
-    return dataclasses.replace(recipe, **changes), suffix
+    return replace(recipe, **changes), suffix
 
 
 class _Parser(argparse.ArgumentParser):
@@ -569,9 +568,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     try:
         recipe = _recipe_args(args.model, args.dataset, args.epochs, args.seed, args.out, args.batch_size, args.lr,
                               cli=True)[0]
-        if args.label_smoothing is not None:
-            _check.number(args.label_smoothing, "--label-smoothing", minimum=0, maximum=0.99, example="0.1")
-        _variant(recipe, args.augment, args.label_smoothing)
+        _variant(recipe, args.augment, args.label_smoothing, name="--label-smoothing")
     except (TypeError, ValueError) as e:
         parser.error(str(e))
     print(mode_banner(), file=sys.stderr)

@@ -431,6 +431,11 @@ def ablation_table(runs: list[dict], ablations: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def _saved(path: Path) -> dict:
+    """The results saved so far in `path` (none yet: an empty record)."""
+    return json.loads(path.read_text()) if path.exists() else {"machine": {}, "runs": []}
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     import torch
@@ -503,7 +508,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         _worker(args.worker, args.seconds, args.start_at)
         return
     if args.roofline or args.lecture_lenet:
-        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        saved = _saved(args.results)
         with heavy_lock(not args.no_lock):
             if args.roofline:
                 saved["roofline"] = roofline([m for m, *_ in MODELS if m in args.models], args.seconds)
@@ -525,7 +530,7 @@ def main(argv: Optional[list[str]] = None) -> None:
                 print(f"| `{model}` | " + " | ".join(f"{v:.0%}" for v in shares.values()) + " |", flush=True)
         return
     if args.ablation:
-        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        saved = _saved(args.results)
         saved.setdefault("ablations", [])
         todo = [(model, dataset, technique, extra, seed) for model, dataset, *_ in MODELS if model in args.models
                 for technique, extra in ABLATIONS.get(model, []) for seed in args.seeds]
@@ -547,7 +552,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if args.memory:
         with heavy_lock(not args.no_lock):
             rows = memory(args.models, args.data_root)
-        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        saved = _saved(args.results)
         saved["memory"] = rows
         args.results.write_text(json.dumps(saved, indent=1) + "\n")
         print(memory_table(rows))
@@ -561,13 +566,13 @@ def main(argv: Optional[list[str]] = None) -> None:
                         run = {"setting": setting, **concurrent(model, n, args.seconds, SETTINGS[setting])}
                         runs.append(run)
                         print(json.dumps(run), flush=True)
-        saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+        saved = _saved(args.results)
         saved["concurrent"] = {"machine": machine(), "seconds": args.seconds, "runs": runs}
         args.results.write_text(json.dumps(saved, indent=1) + "\n")
         print(load_table(runs))
         return
 
-    saved = json.loads(args.results.read_text()) if args.results.exists() else {"machine": {}, "runs": []}
+    saved = _saved(args.results)
     if not args.table:
         saved["machine"] = machine()
         started = time.perf_counter()
