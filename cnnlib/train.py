@@ -28,8 +28,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from cnnlib import _check
-from cnnlib.data import (DATASETS, DataNotFoundError, dataset_info, load_data, random_flip, random_flip_crop,
-                         random_flip_erase)
+from cnnlib.data import (DATASETS, DataNotFoundError, TensorLoader, dataset_info, load_data, random_flip,
+                         random_flip_crop, random_flip_erase)
 from cnnlib.features import accuracy
 from cnnlib.models import (LeNet, LeNetModern, PlainBlock, cifar_cnn, materialize, mlp_baseline, resnet_small,
                            vgg_small)
@@ -491,10 +491,12 @@ def train_recipe(model: str, dataset: Optional[str] = None, *, epochs: Optional[
                   loss_fn=recipe.loss_fn(), checkpoint=checkpoint, progress=progress)
     _, test_acc = evaluate(net, data.test)
     mirrored_acc = accuracy(net, *data.test.tensors(), mirrored=True)  # test-time augmentation
+    clean = TensorLoader(data.train.X, data.train.y, 1000, mean=data.train.mean, std=data.train.std)
+    _, train_acc = evaluate(net, clean)  # the training images as they are, without augmentation: vs test, overfitting
     return {"model": model, "dataset": dataset, "epochs": epochs, "seed": seed,
             "augment": _augment_name(recipe.augment), "label_smoothing": recipe.label_smoothing,
             "test_accuracy": round(test_acc, 4), "test_accuracy_mirrored": round(mirrored_acc, 4),
-            "val_accuracy": round(history.val_acc[-1], 4),
+            "val_accuracy": round(history.val_acc[-1], 4), "train_accuracy": round(train_acc, 4),
             "seconds": round(sum(history.seconds), 2),
             "images_per_sec": round(sum(history.images_per_sec) / len(history), 1),
             "quick": quick_mode(), "checkpoint": str(checkpoint)}

@@ -4,6 +4,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
+from cnnlib.train import main as train_cli
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import benchmark  # noqa: E402  (tools/ is not a package)
@@ -55,7 +59,23 @@ def test_the_ablation_table_pairs_each_seed_with_and_without_the_technique():
     lines = benchmark.ablation_table(runs, ablations).splitlines()
     assert len(lines) == 3  # the header, its rule, one technique
     assert lines[2] == ("| `lenet-modern` | flips | 0.9200 ± 0.0100 | 0.9123 ± 0.0025 | +0.0077 (-0.0020 to +0.0150) "
-                        "| 3 |")
+                        "| — | 3 |")  # saved before runs reported their training accuracy
+    longer = [{"model": "lenet-modern", "without": "15 epochs, not 30", "seed": k, "test_accuracy": a,
+               "train_accuracy": t} for k, a, t in ((0, 0.93, 0.97), (1, 0.94, 0.98), (2, 0.92, 0.96))]
+    lines = benchmark.ablation_table(runs, ablations + longer).splitlines()
+    assert lines[3] == ("| `lenet-modern` | 15 epochs, not 30 | 0.9200 ± 0.0100 | 0.9300 ± 0.0100 | -0.0100 (-0.0100 to "
+                        "-0.0100) | 0.9700 ± 0.0100 | 3 |")
+    assert len(benchmark.ablation_table(runs[:2], longer).splitlines()) == 3  # only the seeds both sides have
+
+
+def test_each_ablation_is_a_recipe_of_the_table_changed_through_the_command_lines_options(capsys):
+    with pytest.raises(SystemExit):
+        train_cli(["--help"])
+    options = capsys.readouterr().out
+    for model, rows in benchmark.ABLATIONS.items():
+        assert model in [m for m, *_ in benchmark.MODELS]
+        for technique, extra in rows:
+            assert technique and len(extra) % 2 == 0 and all(f"{flag} " in options for flag in extra[::2]), extra
 
 
 def test_the_profile_splits_a_training_step_into_shares_that_add_up():

@@ -14,8 +14,8 @@ from cnnlib.train import AUGMENTATIONS, RECIPES, evaluate, load_pretrained
 from cnnlib.utils import set_seed
 
 REPO = Path(__file__).resolve().parents[1]
-KEYS = {"model", "dataset", "epochs", "seed", "augment", "label_smoothing", "test_accuracy", "test_accuracy_mirrored", "val_accuracy", "seconds",
-        "images_per_sec", "quick", "checkpoint"}
+KEYS = {"model", "dataset", "epochs", "seed", "augment", "label_smoothing", "test_accuracy", "test_accuracy_mirrored",
+        "val_accuracy", "train_accuracy", "seconds", "images_per_sec", "quick", "checkpoint"}
 # One quick epoch (2,000 images, seeds 1-3: lowest test accuracy 0.36 for the modern LeNet's 8 batches of 256, 0.42
 # for the other Fashion-MNIST recipes, 0.25 for the CIFAR-10 MLP)
 # beats guessing (0.10) clearly. The sigmoid LeNet's slow start is the point notebook 06 makes, and the CIFAR-10 CNN's
@@ -63,6 +63,8 @@ def test_a_cli_checkpoint_loads_into_the_notebooks_model_and_reproduces_its_numb
     assert evaluate(notebook_model, data.test)[1] == pytest.approx(result["test_accuracy"], abs=1e-4)
     mirrored = accuracy(notebook_model, *data.test.tensors(), mirrored=True)
     assert mirrored == pytest.approx(result["test_accuracy_mirrored"], abs=1e-4)
+    clean_train = accuracy(notebook_model, *data.train.tensors())  # the training images without augmentation
+    assert clean_train == pytest.approx(result["train_accuracy"], abs=1e-4)
 
 
 def test_the_dataset_can_be_overridden(real_data_root, tmp_path):

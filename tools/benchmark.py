@@ -8,6 +8,7 @@
     .venv/bin/python tools/benchmark.py --roofline       # SGEMM GFLOP/s now; the table's GFLOP/s and % of SGEMM
     .venv/bin/python tools/benchmark.py --lecture-lenet  # d2l's LeNet recipe against the modern LeNet, to accuracy
     .venv/bin/python tools/benchmark.py --ablation --models lenet-modern --jobs 2  # each technique left out
+    .venv/bin/python tools/benchmark.py --ablation --models cnn --techniques epochs --jobs 2  # twice the epochs
     .venv/bin/python tools/benchmark.py --profile --models vgg cnn   # where a training step spends its time
 
 Each run is `python -m cnnlib.train MODEL --dataset D --seed S --out TMP` in full mode, one at a time,
@@ -28,7 +29,9 @@ accuracy d2l's recipe ends with (training time only: the evaluations are not cou
 
 --ablation trains each recipe of --models once more per seed without each of its training techniques in turn
 (ABLATIONS: the recipe with that one setting changed, everything else the same) and reports the test accuracy with
-and without it; the recipe's own runs are those of the results table.
+and without it; the recipe's own runs are those of the results table. A recipe's number of epochs is one such
+setting: training twice as long shows what more time would buy, and the accuracy on the (unaugmented) training
+images beside it shows whether the network still underfits or already overfits.
 
 --concurrent N starts N processes that train the same recipe at the same moment (random batches of the dataset's
 shape, so that the CPU and not the disk is measured) and reports each one's images/s and their sum, against one
@@ -70,7 +73,9 @@ MODELS = [
 ABLATIONS = {
     "lenet-modern": [("flips", ["--augment", "none"]), ("label smoothing", ["--label-smoothing", "0"]),
                      ("batches of 256, 15 epochs (not 128, 12: the same time)",
-                      ["--batch-size", "128", "--epochs", "12", "--lr", "0.1"])],
+                      ["--batch-size", "128", "--epochs", "12", "--lr", "0.1"]),
+                     ("15 epochs, not 30 (half the time)", ["--epochs", "30"])],
+    "cnn": [("8 epochs, not 16 (half the time)", ["--epochs", "16"])],
 }
 
 
@@ -410,9 +415,10 @@ def roofline_table(roof: dict) -> str:
 
 
 def ablation_table(runs: list[dict], ablations: list[dict]) -> str:
-    """--ablation's results: per recipe and technique, the test accuracy over seeds with it and without it."""
+    """--ablation's results: per recipe and technique, the test accuracy over seeds with it and without it (and
+    without it, the accuracy on the training images: how far the network fits them)."""
     rows = ["| recipe | technique | with it: test accuracy (mean ± std) | without it | gain (mean of the seeds' "
-            "differences) | seeds |", "|---|---|---|---|---|---|"]
+            "differences) | without it: training accuracy | seeds |", "|---|---|---|---|---|---|---|"]
     for model, technique in dict.fromkeys((a["model"], a["without"]) for a in ablations):
         without = {a["seed"]: a["test_accuracy"] for a in ablations
                    if (a["model"], a["without"]) == (model, technique)}
@@ -426,8 +432,11 @@ def ablation_table(runs: list[dict], ablations: list[dict]) -> str:
             return f"{statistics.mean(values):.4f} ± {statistics.stdev(values) if len(values) > 1 else 0:.4f}"
 
         gains = [with_it[k] - without[k] for k in seeds]
+        fits = {a["seed"]: a["train_accuracy"] for a in ablations
+                if (a["model"], a["without"]) == (model, technique) and "train_accuracy" in a}
+        fit = cell(fits) if set(seeds) <= set(fits) else "—"  # runs from before the CLI reported it
         rows.append(f"| `{model}` | {technique} | {cell(with_it)} | {cell(without)} | "
-                    f"{statistics.mean(gains):+.4f} ({min(gains):+.4f} to {max(gains):+.4f}) | {len(seeds)} |")
+                    f"{statistics.mean(gains):+.4f} ({min(gains):+.4f} to {max(gains):+.4f}) | {fit} | {len(seeds)} |")
     return "\n".join(rows)
 
 
@@ -499,6 +508,8 @@ def main(argv: Optional[list[str]] = None) -> None:
                         help="train each recipe without each of its techniques in turn (ABLATIONS), per seed")
     parser.add_argument("--profile", action="store_true",
                         help="where one training step of each of --models spends its time (torch.profiler)")
+    parser.add_argument("--techniques", nargs="+", metavar="WORD",
+                        help="--ablation: only the techniques whose names hold one of these words, e.g. epochs")
     parser.add_argument("--jobs", type=int, default=1,
                         help="--ablation: runs at once, one thread each (accuracy only: their times are not compared)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -533,7 +544,8 @@ def main(argv: Optional[list[str]] = None) -> None:
         saved = _saved(args.results)
         saved.setdefault("ablations", [])
         todo = [(model, dataset, technique, extra, seed) for model, dataset, *_ in MODELS if model in args.models
-                for technique, extra in ABLATIONS.get(model, []) for seed in args.seeds]
+                for technique, extra in ABLATIONS.get(model, []) for seed in args.seeds
+                if not args.techniques or any(word in technique for word in args.techniques)]
 
         def ablate(job: tuple) -> dict:
             model, dataset, technique, extra, seed = job
