@@ -83,3 +83,12 @@ def test_the_profile_splits_a_training_step_into_shares_that_add_up():
     assert list(shares) == [*benchmark.PROFILE_GROUPS, "other"]
     assert abs(sum(shares.values()) - 1) < 0.01 and all(v >= 0 for v in shares.values())
     assert shares["convolution"] > 0.1 and shares["batch normalisation"] > 0  # LeNetModern has both
+
+
+def test_the_readmes_tables_are_what_the_saved_results_give():
+    # tools/benchmark.py --table prints both from tools/benchmark_results.json; a rerun that changes a number must
+    # change the README too
+    saved = benchmark._saved(benchmark.RESULTS)
+    readme = (REPO / "README.md").read_text()
+    assert benchmark.table(saved["runs"], saved.get("roofline")) in readme
+    assert benchmark.ablation_table(saved["runs"], saved["ablations"]) in readme
