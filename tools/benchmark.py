@@ -420,8 +420,8 @@ def ablation_table(runs: list[dict], ablations: list[dict]) -> str:
     rows = ["| recipe | technique | with it: test accuracy (mean ± std) | without it | gain (mean of the seeds' "
             "differences) | without it: training accuracy | seeds |", "|---|---|---|---|---|---|---|"]
     for model, technique in dict.fromkeys((a["model"], a["without"]) for a in ablations):
-        without = {a["seed"]: a["test_accuracy"] for a in ablations
-                   if (a["model"], a["without"]) == (model, technique)}
+        variant = [a for a in ablations if (a["model"], a["without"]) == (model, technique)]  # one run per seed
+        without = {a["seed"]: a["test_accuracy"] for a in variant}
         with_it = {r["seed"]: r["test_accuracy"] for r in runs if r["model"] == model and r["seed"] in without}
         seeds = sorted(set(with_it) & set(without))
         if not seeds:
@@ -432,8 +432,7 @@ def ablation_table(runs: list[dict], ablations: list[dict]) -> str:
             return f"{statistics.mean(values):.4f} ± {statistics.stdev(values) if len(values) > 1 else 0:.4f}"
 
         gains = [with_it[k] - without[k] for k in seeds]
-        fits = {a["seed"]: a["train_accuracy"] for a in ablations
-                if (a["model"], a["without"]) == (model, technique) and "train_accuracy" in a}
+        fits = {a["seed"]: a["train_accuracy"] for a in variant if "train_accuracy" in a}
         fit = cell(fits) if set(seeds) <= set(fits) else "—"  # runs from before the CLI reported it
         rows.append(f"| `{model}` | {technique} | {cell(with_it)} | {cell(without)} | "
                     f"{statistics.mean(gains):+.4f} ({min(gains):+.4f} to {max(gains):+.4f}) | {fit} | {len(seeds)} |")
